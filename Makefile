@@ -1,0 +1,44 @@
+# Hadir — the README's commands. `make demo` runs the whole system on embedded
+# defaults; `make test` passes the tests. Both install what is missing first.
+
+PY := .venv/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+
+.PHONY: install system-deps demo demo-check test test-fast lint bench-ingest bench-tpp bench-face clean
+
+.venv/.synced: uv.lock pyproject.toml protocol/pyproject.toml edge/pyproject.toml cloud/pyproject.toml
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet 'uv==0.13.9'
+	uv sync --frozen
+	@touch $@
+
+install: .venv/.synced ## Python environment from the lock file
+
+system-deps: ## Debian packages a fresh machine lacks (root)
+	bash scripts/system-deps.sh
+
+demo: system-deps install ## the whole system: broker, database, ingest, portal, two kiosks
+	$(PY) demo/run.py
+
+demo-check: system-deps install ## the same, headless: exits 0 when every check-in is in the portal
+	$(PY) demo/run.py --check
+
+test: system-deps install ## the whole test suite (real PostgreSQL, Mosquitto, gpsd, dlib, Chromium)
+	.venv/bin/pytest
+
+test-fast: install
+	.venv/bin/pytest -m "not slow and not system and not browser"
+
+lint: install
+	.venv/bin/ruff check protocol edge cloud tests bench demo
+
+bench-ingest: system-deps install ## MQTT → database ingest against its baselines
+	$(PY) bench/bench_ingest.py
+
+bench-tpp: install ## a month of TPP for 10,000 and 100,000 employees
+	$(PY) bench/bench_tpp.py
+
+bench-face: install ## the kiosk's decision time per frame against naive face_recognition
+	$(PY) bench/bench_face.py
+
+clean:
+	rm -rf .venv .demo .pytest_cache

@@ -1,0 +1,1 @@
+"""Hadir cloud: ingest, schema, domain, portal."""

@@ -1,0 +1,218 @@
+"""Throwaway servers for the demo, the tests and the benchmarks.
+
+Mosquitto and PostgreSQL are real: the running PostgreSQL is reused where it
+answers (a fresh database is created in it), otherwise a throwaway cluster is
+started as the `postgres` user; Mosquitto is started on a free loopback port
+with its own persistence directory so it can be restarted mid-test.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+class DevStackError(RuntimeError):
+    """A throwaway server could not be started."""
+
+
+def free_port() -> int:
+    """An unused TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 15.0) -> None:
+    """Block until something accepts on 127.0.0.1:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise DevStackError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def _find(binary: str, *extra_dirs: str) -> str | None:
+    found = shutil.which(binary)
+    if found:
+        return found
+    for d in extra_dirs:
+        candidate = Path(d) / binary
+        if candidate.exists():
+            return str(candidate)
+    return None
+
+
+@dataclass
+class Mosquitto:
+    """A real Mosquitto broker on a free loopback port, restartable."""
+
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    password_file: Path | None = None
+    acl_file: Path | None = None
+    proc: subprocess.Popen[bytes] | None = None
+
+    def _write_config(self) -> Path:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        lines = [
+            f"listener {self.port} 127.0.0.1",
+            "persistence true",
+            f"persistence_location {self.workdir}/",
+            "autosave_interval 1",
+            "max_queued_messages 0",
+            "max_inflight_messages 100",
+            "message_size_limit 4194304",
+            "set_tcp_nodelay true",
+            f"log_dest file {self.workdir}/mosquitto.log",
+        ]
+        if self.password_file:
+            lines += ["allow_anonymous false", f"password_file {self.password_file}"]
+        else:
+            lines += ["allow_anonymous true"]
+        if self.acl_file:
+            lines.append(f"acl_file {self.acl_file}")
+        conf = self.workdir / "mosquitto.conf"
+        conf.write_text("\n".join(lines) + "\n")
+        return conf
+
+    def start(self) -> Mosquitto:
+        """Start (or restart) the broker on the same port and persistence."""
+        binary = _find("mosquitto", "/usr/sbin")
+        if not binary:
+            raise DevStackError("mosquitto is not installed (apt-get install mosquitto)")
+        conf = self._write_config()
+        self.proc = subprocess.Popen(
+            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_port(self.port)
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the broker (SIGTERM saves its persistence; SIGKILL does not)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def restart(self, down_for: float = 0.0) -> None:
+        """Stop, wait `down_for` seconds, start again on the same port."""
+        self.stop()
+        time.sleep(down_for)
+        self.start()
+
+    @property
+    def url(self) -> str:
+        """mqtt://host:port of the broker."""
+        return f"mqtt://127.0.0.1:{self.port}"
+
+
+def mosquitto_passwd(password_file: Path, users: dict[str, str]) -> None:
+    """Write a Mosquitto password file with the given users (uses mosquitto_passwd)."""
+    binary = _find("mosquitto_passwd", "/usr/bin")
+    if not binary:
+        raise DevStackError("mosquitto_passwd is not installed (apt-get install mosquitto)")
+    password_file.write_text("")
+    password_file.chmod(0o600)
+    for user, pw in users.items():
+        subprocess.run([binary, "-b", str(password_file), user, pw], check=True)
+
+
+@dataclass
+class Postgres:
+    """A PostgreSQL server: the running one, or a throwaway cluster we own."""
+
+    admin_url: str
+    owned_dir: Path | None = None
+    port: int | None = None
+    databases: list[str] = field(default_factory=list)
+
+    @classmethod
+    def obtain(cls, admin_url: str | None = None) -> Postgres:
+        """Reuse the server at `admin_url` (or $HADIR_PG_ADMIN_URL) if it answers, else start one."""
+        url = admin_url or os.environ.get("HADIR_PG_ADMIN_URL", DEFAULT_ADMIN_URL)
+        try:
+            with psycopg.connect(url, connect_timeout=3):
+                return cls(admin_url=url)
+        except psycopg.OperationalError as err:
+            logger.info("no PostgreSQL at %s (%s); starting a throwaway cluster", url, err)
+        return cls._start_cluster()
+
+    @classmethod
+    def _start_cluster(cls) -> Postgres:
+        bindir = None
+        for d in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+            if (d / "initdb").exists():
+                bindir = d
+                break
+        if bindir is None:
+            raise DevStackError("PostgreSQL is not installed (apt-get install postgresql)")
+        workdir = Path(tempfile.mkdtemp(prefix="hadir-pg-"))
+        port = free_port()
+        as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if as_pg:
+            shutil.chown(workdir, "postgres")
+        data = workdir / "data"
+        subprocess.run(
+            [*as_pg, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(workdir / "log"), "-w",
+             "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+        return cls(admin_url=f"postgresql://postgres@127.0.0.1:{port}/postgres",
+                   owned_dir=workdir, port=port)
+
+    def create_database(self, prefix: str = "hadir_test") -> str:
+        """A new empty database; returns its conninfo URL."""
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.databases.append(name)
+        return self.admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop_database(self, url: str) -> None:
+        """Drop a database made by create_database (terminating its sessions)."""
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if name in self.databases:
+            self.databases.remove(name)
+
+    def close(self) -> None:
+        """Drop our databases, and stop the cluster if we started it."""
+        for name in list(self.databases):
+            try:
+                self.drop_database(self.admin_url.rsplit("/", 1)[0] + f"/{name}")
+            except psycopg.Error as err:
+                logger.warning("could not drop %s: %s", name, err)
+        if self.owned_dir:
+            bindir = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)[0]
+            as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+            subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(self.owned_dir / "data"),
+                            "-m", "fast", "stop"], check=False, stdout=subprocess.DEVNULL)
+            shutil.rmtree(self.owned_dir, ignore_errors=True)

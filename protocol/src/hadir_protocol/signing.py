@@ -1,0 +1,103 @@
+"""Canonical bytes of a message and its Ed25519 signature."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+
+class SignatureError(ValueError):
+    """The signature is missing, malformed or does not verify."""
+
+
+def canonical_bytes(obj: dict[str, Any]) -> bytes:
+    """Sorted-key, compact, UTF-8 JSON of `obj` without its `signature` field.
+
+    Computed over the raw JSON object (not a parsed model), so fields this
+    version does not know are still covered by the signature.
+    """
+    body = {k: v for k, v in obj.items() if k != "signature"}
+    return json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def generate_key() -> Ed25519PrivateKey:
+    """A new Ed25519 private key."""
+    return Ed25519PrivateKey.generate()
+
+
+def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    """Raw 32-byte public key, base64 — the form registered with the cloud."""
+    pub = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    raw = pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def load_public_key(b64: str) -> Ed25519PublicKey:
+    """Parse a registered public key; raises SignatureError when it is not one."""
+    try:
+        raw = base64.b64decode(b64, validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError as err:
+        raise SignatureError(f"not an Ed25519 public key: {err}") from err
+
+
+def save_private_key(key: Ed25519PrivateKey, path: Path) -> None:
+    """Write the key as PEM readable only by its owner (0600), atomically."""
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    """Read a PEM Ed25519 private key."""
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SignatureError(f"{path} does not hold an Ed25519 private key")
+    return key
+
+
+def load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
+    """The kiosk's identity: made on first boot, kept after."""
+    if path.exists():
+        return load_private_key(path)
+    key = generate_key()
+    save_private_key(key, path)
+    return key
+
+
+def sign(obj: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """A copy of `obj` with `signature` set over its canonical bytes."""
+    sig = key.sign(canonical_bytes(obj))
+    return {**obj, "signature": base64.b64encode(sig).decode()}
+
+
+def verify(obj: dict[str, Any], public_key: Ed25519PublicKey) -> None:
+    """Raise SignatureError unless `obj['signature']` verifies."""
+    sig_b64 = obj.get("signature")
+    if not isinstance(sig_b64, str):
+        raise SignatureError("signature missing")
+    try:
+        sig = base64.b64decode(sig_b64, validate=True)
+    except ValueError as err:
+        raise SignatureError("signature is not base64") from err
+    try:
+        public_key.verify(sig, canonical_bytes(obj))
+    except InvalidSignature as err:
+        raise SignatureError("signature does not verify") from err

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian packages Hadir's demo and tests need, where they are missing.
+set -euo pipefail
+
+need=()
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for pkg in mosquitto mosquitto-clients postgresql gpsd gpsd-clients chromium shellcheck systemd; do
+  have "$pkg" || need+=("$pkg")
+done
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing Debian packages: ${need[*]} — run: sudo apt-get install ${need[*]}" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# Debian starts these as services; Hadir's tests and demo start their own.

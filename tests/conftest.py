@@ -1,0 +1,51 @@
+"""Shared fixtures: a real PostgreSQL, a real Mosquitto, the shared face photos."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hadir_cloud.devstack import Mosquitto, Postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+FACES = ROOT.parent / "shared" / "faces"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """The running PostgreSQL (or a throwaway cluster where none runs)."""
+    pg = Postgres.obtain()
+    yield pg
+    pg.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url(postgres: Postgres) -> str:
+    """A fresh empty database shared by the whole session."""
+    return postgres.create_database()
+
+
+@pytest.fixture
+def fresh_db(postgres: Postgres) -> Iterator[str]:
+    """A new empty database for one test, dropped afterwards."""
+    url = postgres.create_database()
+    yield url
+    postgres.drop_database(url)
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A real Mosquitto on a free port for one test; restartable."""
+    b = Mosquitto(workdir=tmp_path / "mosquitto").start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture(scope="session")
+def faces_dir() -> Path:
+    """../shared/faces, or skip the test with the reason."""
+    if not FACES.is_dir():
+        pytest.skip(f"face photos not found at {FACES} (see shared/faces/README.md)")
+    return FACES
