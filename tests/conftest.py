@@ -49,3 +49,23 @@ def faces_dir() -> Path:
     if not FACES.is_dir():
         pytest.skip(f"face photos not found at {FACES} (see shared/faces/README.md)")
     return FACES
+
+
+@pytest.fixture(scope="session")
+def timescale_server() -> Iterator[Postgres]:
+    """A throwaway cluster with timescaledb preloaded, or skip where it is not installed."""
+    from hadir_cloud.devstack import timescaledb_installed
+
+    if not timescaledb_installed():
+        pytest.skip("TimescaleDB is not installed here (the plain PostgreSQL path is tested)")
+    pg = Postgres.start_cluster(preload=("timescaledb",))
+    yield pg
+    pg.close()
+
+
+@pytest.fixture
+def timescale_db(timescale_server: Postgres) -> Iterator[str]:
+    """A fresh database on a server that has TimescaleDB preloaded."""
+    url = timescale_server.create_database()
+    yield url
+    timescale_server.drop_database(url)

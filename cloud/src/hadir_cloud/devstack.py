@@ -31,6 +31,11 @@ class DevStackError(RuntimeError):
     """A throwaway server could not be started."""
 
 
+def timescaledb_installed() -> bool:
+    """True when the TimescaleDB extension's files are installed for the local PostgreSQL."""
+    return any(Path("/usr/share/postgresql").glob("*/extension/timescaledb.control"))
+
+
 def free_port() -> int:
     """An unused TCP port on loopback."""
     with socket.socket() as s:
@@ -161,7 +166,8 @@ class Postgres:
         return cls._start_cluster()
 
     @classmethod
-    def _start_cluster(cls) -> Postgres:
+    def _start_cluster(cls, preload: tuple[str, ...] = ()) -> Postgres:
+        """Start a throwaway cluster we own (as `postgres` when we are root)."""
         bindir = None
         for d in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
             if (d / "initdb").exists():
@@ -181,11 +187,18 @@ class Postgres:
         )
         subprocess.run(
             [*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(workdir / "log"), "-w",
-             "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+             "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+             + (f" -c shared_preload_libraries={','.join(preload)}" if preload else ""),
+             "start"],
             check=True, stdout=subprocess.DEVNULL,
         )
         return cls(admin_url=f"postgresql://postgres@127.0.0.1:{port}/postgres",
                    owned_dir=workdir, port=port)
+
+    @classmethod
+    def start_cluster(cls, preload: tuple[str, ...] = ()) -> Postgres:
+        """A throwaway cluster we own, optionally preloading libraries (timescaledb)."""
+        return cls._start_cluster(preload)
 
     def create_database(self, prefix: str = "hadir_test") -> str:
         """A new empty database; returns its conninfo URL."""
