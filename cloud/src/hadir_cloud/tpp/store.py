@@ -1,0 +1,330 @@
+"""PostgreSQL adapter for TPP: reference data, a month's facts in bulk, parallel computation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from .calendar import (
+    CalendarEntry,
+    OfficeCalendar,
+    days_between,
+    load_calendar_file,
+    month_bounds,
+    national_holidays,
+)
+from .lkh import completeness
+from .rules import RuleBook, RuleSet, parse_ruleset
+from .runs import RESULT_COLS as RESULT_COLS
+from .runs import RunInfo as RunInfo
+from .runs import RunNotFoundError as RunNotFoundError
+from .runs import StoreError as StoreError
+from .runs import copy_line as copy_line
+from .runs import finalize_run as finalize_run
+from .runs import get_run as get_run
+from .runs import last_run_day as last_run_day
+from .runs import latest_run as latest_run
+from .runs import result_row as result_row
+from .runs import run_results as run_results
+from .runs import tk_counts as tk_counts
+from .runs import write_run as write_run
+from .schedule import Schedule, ScheduleBook
+from .status import Absence, Employee, Punch, evaluate_month
+from .tpp import Sanction, TppResult, compute_tpp
+
+logger = logging.getLogger(__name__)
+UTC = UTC
+MIGRATIONS = Path(__file__).resolve().parent.parent / "db" / "migrations"
+
+
+class UnknownEmployeeError(LookupError):
+    """No employee has this NIP."""
+
+
+class RulesetConflictError(StoreError):
+    """A rule set id and version already stored with different content."""
+
+
+# ---------------------------------------------------------------- rule sets and calendars
+
+
+def save_ruleset(conn: psycopg.Connection, rs: RuleSet, source: str, by: str) -> bool:
+    """Store a rule set version; False if the same content is already stored."""
+    content = rs.model_dump(mode="json")
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    m = rs.ruleset
+    row = conn.execute("SELECT sha256 FROM tpp_rulesets WHERE id = %s AND version = %s",
+                       (m.id, m.version)).fetchone()
+    if row is not None:
+        if row[0] != digest:
+            raise RulesetConflictError(
+                f"{source}: aturan {rs.key} sudah tersimpan dengan isi berbeda; "
+                "naikkan 'version' untuk perubahan Perbup"
+            )
+        return False
+    conn.execute(
+        "INSERT INTO tpp_rulesets (id, version, regency, staff_kinds, effective_from, "
+        "effective_to, content, source, sha256, loaded_by) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (m.id, m.version, m.regency, list(m.staff_kinds), m.effective_from, m.effective_to,
+         Jsonb(content), source, digest, by),
+    )
+    return True
+
+
+def rulebook(conn: psycopg.Connection) -> RuleBook:
+    """Every stored rule set, validated again on the way out."""
+    rows = conn.execute("SELECT id, version, content FROM tpp_rulesets ORDER BY id, version")
+    return RuleBook([parse_ruleset(c, f"db:tpp_rulesets {i}@v{v}") for i, v, c in rows])
+
+
+def seed_calendar(conn: psycopg.Connection, year: int, calendar_file: Path | None) -> int:
+    """National holidays of a year, plus cuti bersama / days / Ramadan from a file; rows added."""
+    entries = national_holidays([year])
+    ramadan: list[tuple[date, date]] = []
+    if calendar_file is not None:
+        extra, ramadan = load_calendar_file(calendar_file)
+        entries += extra
+    n = 0
+    with conn.cursor() as cur:
+        for e in entries:
+            cur.execute(
+                "INSERT INTO calendar_days (office_id, day, kind, name) VALUES (NULL, %s, %s, %s) "
+                "ON CONFLICT DO NOTHING", (e.day, e.kind, e.name))
+            n += cur.rowcount
+        for a, b in ramadan:
+            cur.execute("INSERT INTO ramadan_periods VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                        (a, b))
+    return n
+
+
+def office_calendars(
+    conn: psycopg.Connection, first: date, last: date
+) -> dict[str, OfficeCalendar]:
+    """The calendar of every office for the dates first..last."""
+    general: list[CalendarEntry] = []
+    per_office: dict[str, list[CalendarEntry]] = {}
+    for office, d, kind, name in conn.execute(
+        "SELECT office_id, day, kind, name FROM calendar_days WHERE day BETWEEN %s AND %s "
+        "ORDER BY office_id NULLS FIRST, day", (first, last)):
+        (general if office is None else per_office.setdefault(office, [])).append(
+            CalendarEntry(d, kind, name))
+    ramadan = tuple(conn.execute(
+        "SELECT start_date, end_date FROM ramadan_periods WHERE end_date >= %s "
+        "AND start_date <= %s", (first, last)).fetchall())
+    out = {}
+    for oid, tz, ww in conn.execute(
+        "SELECT o.id, o.tz, coalesce(c.workweek, 5) FROM offices o "
+        "LEFT JOIN office_calendars c ON c.office_id = o.id"):
+        out[oid] = OfficeCalendar(tz=tz, workweek=ww,
+                                  entries=tuple(general + per_office.get(oid, [])),
+                                  ramadan=ramadan)
+    return out
+
+
+def save_schedule(conn: psycopg.Connection, s: Schedule) -> None:
+    """Insert or replace a work schedule."""
+    conn.execute(
+        "INSERT INTO work_schedules VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+        "group_name = excluded.group_name, effective_from = excluded.effective_from, "
+        "effective_to = excluded.effective_to, hours = excluded.hours",
+        (s.id, s.group, s.effective_from, s.effective_to, Jsonb(s.hours_data())))
+
+
+def schedules(conn: psycopg.Connection) -> list[Schedule]:
+    """Every work schedule."""
+    rows = conn.execute("SELECT id, group_name, effective_from, effective_to, hours "
+                        "FROM work_schedules ORDER BY id")
+    return [Schedule.from_data(*r) for r in rows]
+
+
+# ---------------------------------------------------------------- employees and month facts
+
+_EMP_SQL = (
+    "SELECT e.nip, e.name, e.unit_id, e.staff_kind, e.position_class, e.join_date, e.office_id, "
+    "e.schedule_group, u.regency, e.leave_date FROM employees e JOIN units u ON u.id = e.unit_id"
+)
+
+
+def employees(conn: psycopg.Connection, first: date, last: date,
+              unit: str | None = None) -> list[Employee]:
+    """Employees employed at some point between first and last, optionally of one unit."""
+    sql = _EMP_SQL + " WHERE e.join_date <= %s AND (e.leave_date IS NULL OR e.leave_date >= %s)"
+    args: list[Any] = [last, first]
+    if unit is not None:
+        sql += " AND e.unit_id = %s"
+        args.append(unit)
+    return [Employee(*r) for r in conn.execute(sql + " ORDER BY e.nip", args)]
+
+
+def employee(conn: psycopg.Connection, nip: str) -> Employee:
+    """One employee by NIP."""
+    row = conn.execute(_EMP_SQL + " WHERE e.nip = %s", (nip,)).fetchone()
+    if row is None:
+        raise UnknownEmployeeError(f"pegawai dengan NIP {nip} tidak ditemukan")
+    return Employee(*row)
+
+
+def unit_exists(conn: psycopg.Connection, unit: str) -> bool:
+    """Whether a unit (OPD) exists."""
+    return conn.execute("SELECT 1 FROM units WHERE id = %s", (unit,)).fetchone() is not None
+
+
+@dataclass
+class MonthFacts:
+    """Bulk-read facts of a group of employees for a month."""
+
+    punches: dict[str, list[Punch]]
+    absences: dict[str, list[Absence]]
+    lkh: dict[str, list[date]]
+    sanctions: dict[str, list[Sanction]]
+
+
+def month_facts(conn: psycopg.Connection, nips: Sequence[str], first: date,
+                last: date) -> MonthFacts:
+    """Check-ins, approved absences, approved LKH and sanctions of these employees, in 4 queries."""
+    # a UTC window wide enough for any Indonesian local day of the month (UTC+7..+9)
+    lo = datetime.combine(first - timedelta(days=1), time(0), UTC)
+    hi = datetime.combine(last + timedelta(days=2), time(0), UTC)
+    punches: dict[str, list[Punch]] = {}
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT c.employee_id, c.event_id::text, c.kind, "
+            "c.captured_at AT TIME ZONE o.tz FROM checkins c "
+            "JOIN employees e ON e.nip = c.employee_id JOIN offices o ON o.id = e.office_id "
+            "WHERE c.employee_id = ANY(%s) AND c.captured_at >= %s AND c.captured_at < %s",
+            (list(nips), lo, hi))
+        for nip, eid, kind, loc in cur.fetchall():
+            punches.setdefault(nip, []).append(Punch(eid, kind, None, loc))
+    absences: dict[str, list[Absence]] = {}
+    for nip, ref, kind, a, b, sub in conn.execute(
+        "SELECT nip, ref, kind, start_date, end_date, subkind FROM absences "
+        "WHERE status = 'disetujui' AND nip = ANY(%s) AND start_date <= %s AND end_date >= %s",
+        (list(nips), last, first)):
+        absences.setdefault(nip, []).append(Absence(ref, kind, a, b, sub))
+    lkh: dict[str, list[date]] = {}
+    for nip, d in conn.execute(
+        "SELECT nip, day FROM lkh_reports WHERE status = 'disetujui' AND nip = ANY(%s) "
+        "AND day BETWEEN %s AND %s", (list(nips), first, last)).fetchall():
+        lkh.setdefault(nip, []).append(d)
+    sanc: dict[str, list[Sanction]] = {}
+    for nip, ref, pct, a, b, note in conn.execute(
+        "SELECT nip, ref, pct, start_month, end_month, note FROM disciplinary_sanctions "
+        "WHERE nip = ANY(%s) AND start_month <= %s AND end_month >= %s",
+        (list(nips), first, first)):
+        sanc.setdefault(nip, []).append(Sanction(ref, pct, a, b, note))
+    return MonthFacts(punches, absences, lkh, sanc)
+
+
+def compute_month(
+    conn: psycopg.Connection,
+    month: str,
+    unit: str | None = None,
+    chunk: int = 5000,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[TppResult]:
+    """TPP of every employee (of a unit) for a month, read in chunks of employees."""
+    first, last = month_bounds(month)
+    emps = employees(conn, first, last, unit)
+    cals = office_calendars(conn, first, last)
+    book = rulebook(conn)
+    sched = ScheduleBook(schedules(conn))
+    days = days_between(first, last)
+    for i in range(0, len(emps), chunk):
+        part = emps[i:i + chunk]
+        facts = month_facts(conn, [e.nip for e in part], first, last)
+        for e in part:
+            cal = cals[e.office_id]
+            statuses = evaluate_month(e, cal, days, sched, book, facts.punches.get(e.nip, ()),
+                                      facts.absences.get(e.nip, ()))
+            lkh = completeness(statuses, facts.lkh.get(e.nip, ()))
+            yield compute_tpp(e, first, statuses,
+                              _rules_for(book, e.regency, e.staff_kind), lkh,
+                              facts.sanctions.get(e.nip, ()))
+        if progress is not None:
+            progress(len(part))
+
+
+def _rules_for(book: RuleBook, regency: str, kind: str) -> Callable[[date], RuleSet]:
+    return lambda d: book.for_day(regency, kind, d)
+
+
+@dataclass
+class _Reference:
+    """What every employee's month shares: calendars, rule sets, schedules, days."""
+
+    cals: dict[str, OfficeCalendar]
+    book: RuleBook
+    sched: ScheduleBook
+    days: list[date]
+    first: date
+    last: date
+
+
+_worker: dict[str, Any] = {}
+
+
+def _chunk_rows(url: str, month: str, emps: list[Employee]) -> list[str]:
+    """Worker: COPY lines of a chunk of employees (its own connection and reference data)."""
+    if _worker.get("key") != (url, month):
+        conn = psycopg.connect(url, autocommit=True)
+        first, last = month_bounds(month)
+        _worker.update(key=(url, month), conn=conn, ref=_Reference(
+            office_calendars(conn, first, last), rulebook(conn), ScheduleBook(schedules(conn)),
+            days_between(first, last), first, last))
+    conn, ref = _worker["conn"], _worker["ref"]
+    facts = month_facts(conn, [e.nip for e in emps], ref.first, ref.last)
+    rows = []
+    for e in emps:
+        statuses = evaluate_month(e, ref.cals[e.office_id], ref.days, ref.sched, ref.book,
+                                  facts.punches.get(e.nip, ()), facts.absences.get(e.nip, ()))
+        lkh = completeness(statuses, facts.lkh.get(e.nip, ()))
+        r = compute_tpp(e, ref.first, statuses, _rules_for(ref.book, e.regency, e.staff_kind),
+                        lkh, facts.sanctions.get(e.nip, ()))
+        rows.append(copy_line(result_row(r, e.unit_id)))
+    return rows
+
+
+def month_rows(
+    url: str,
+    month: str,
+    unit: str | None = None,
+    workers: int = 2,
+    chunk: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[str]:
+    """COPY lines (see copy_line) of every employee for a month, computed by worker processes.
+
+    Workers are spawned: a program calling this must guard its entry point with
+    `if __name__ == "__main__":` (console scripts and pytest do).
+    """
+    first, last = month_bounds(month)
+    with psycopg.connect(url) as conn:
+        emps = employees(conn, first, last, unit)
+    parts = [emps[i:i + chunk] for i in range(0, len(emps), chunk)]
+    if workers <= 1 or len(parts) <= 1:
+        for part in parts:
+            yield from _chunk_rows(url, month, part)
+            if progress is not None:
+                progress(len(part))
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: a forked child must never touch the parent's libpq connection
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        for part, rows in zip(parts, pool.map(_chunk_rows, [url] * len(parts),
+                                              [month] * len(parts), parts), strict=True):
+            yield from rows
+            if progress is not None:
+                progress(len(part))
