@@ -1,0 +1,210 @@
+"""`hadir-cloud`: migrations, offices and kiosks, users, the ingest, the portal, TPP."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+import click
+import psycopg
+
+from .settings import CloudSettings, SettingsError
+from .tpp.cli import tpp
+
+
+def _settings() -> CloudSettings:
+    return CloudSettings()
+
+
+def _conninfo() -> str:
+    try:
+        return _settings().require_database_url()
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from err
+
+
+def _connect() -> psycopg.Connection:
+    try:
+        return psycopg.connect(_conninfo(), autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as err:
+        raise click.ClickException(f"basis data tidak dapat dihubungi: {err}") from err
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
+def main(verbose: bool) -> None:
+    """Hadir cloud: database, kiosks, ingest, portal and TPP."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.group()
+def db() -> None:
+    """Database schema (TimescaleDB where preloaded, plain PostgreSQL otherwise)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations to $HADIR_DATABASE_URL."""
+    from .db.migrate import MigrationError, upgrade
+
+    try:
+        applied = upgrade(_conninfo())
+    except psycopg.OperationalError as err:
+        raise click.ClickException(f"basis data tidak dapat dihubungi: {err}") from err
+    except MigrationError as err:
+        raise click.ClickException(f"migrasi gagal: {err}") from err
+    click.echo(f"{len(applied)} migrasi diterapkan" + (f": {', '.join(applied)}" if applied else ""))
+
+
+@db.command("status")
+def db_status() -> None:
+    """Show the engine and which migrations are applied."""
+    from .db.migrate import status
+
+    try:
+        engine, rows = status(_conninfo())
+    except psycopg.OperationalError as err:
+        raise click.ClickException(f"basis data tidak dapat dihubungi: {err}") from err
+    click.echo(f"mesin: {'TimescaleDB' if engine.timescale else 'PostgreSQL'} ({engine.detail})")
+    for name, eng in rows:
+        click.echo(f"  {'✓' if eng else '·'} {name}" + (f" [{eng}]" if eng else " (belum)"))
+
+
+@main.group()
+def office() -> None:
+    """Offices (kantor) with their time zone and geofence."""
+
+
+@office.command("add")
+@click.option("--id", "office_id", required=True, help="Office id, e.g. setda-ogan-ilir.")
+@click.option("--name", required=True, help="Office name.")
+@click.option("--tz", required=True, type=click.Choice(["Asia/Jakarta", "Asia/Makassar",
+                                                        "Asia/Jayapura"]), help="WIB/WITA/WIT.")
+@click.option("--lat", required=True, type=float, help="Latitude of the office.")
+@click.option("--lon", required=True, type=float, help="Longitude of the office.")
+@click.option("--radius", default=50.0, show_default=True, type=float, help="Geofence, metres.")
+def office_add(office_id: str, name: str, tz: str, lat: float, lon: float, radius: float) -> None:
+    """Add or update an office."""
+    from .devices import RegistrationError, add_office
+
+    with _connect() as conn:
+        try:
+            add_office(conn, office_id, name, tz, lat, lon, radius)
+        except RegistrationError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(f"kantor {office_id} tersimpan")
+
+
+@main.group()
+def device() -> None:
+    """Kiosks: registration and broker credentials."""
+
+
+@device.command("add")
+@click.option("--id", "device_id", required=True, help="Kiosk id (its MQTT username).")
+@click.option("--public-key", required=True, help="Base64 Ed25519 key from `hadir-edge pubkey`.")
+@click.option("--office", "office_id", required=True, help="Office the kiosk stands in.")
+@click.option("--mosquitto-passwd", type=click.Path(path_type=Path),
+              help="Mosquitto password file to add the kiosk to.")
+@click.option("--mosquitto-acl", type=click.Path(path_type=Path),
+              help="Mosquitto ACL file to give the kiosk its own topics.")
+@click.option("--password-file", type=click.Path(path_type=Path),
+              help="Broker password for the kiosk (made and written here if missing).")
+def device_add(device_id: str, public_key: str, office_id: str, mosquitto_passwd: Path | None,
+               mosquitto_acl: Path | None, password_file: Path | None) -> None:
+    """Register a kiosk's public key (and its broker credentials)."""
+    from .devices import RegistrationError, add_device, write_broker_credentials
+
+    with _connect() as conn:
+        try:
+            add_device(conn, device_id, public_key.strip(), office_id)
+            if mosquitto_passwd or mosquitto_acl:
+                if not (mosquitto_passwd and mosquitto_acl):
+                    raise RegistrationError("--mosquitto-passwd dan --mosquitto-acl harus bersama")
+                if password_file and password_file.exists():
+                    password = password_file.read_text().strip()
+                else:
+                    password = secrets.token_urlsafe(24)
+                    if password_file:
+                        password_file.write_text(password)
+                        password_file.chmod(0o600)
+                    else:
+                        click.echo(f"kata sandi broker: {password}")
+                write_broker_credentials(device_id, password, mosquitto_passwd, mosquitto_acl)
+        except RegistrationError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(f"kiosk {device_id} terdaftar di {office_id}")
+
+
+@device.command("list")
+def device_list() -> None:
+    """List registered kiosks with their last check-in."""
+    with _connect() as conn:
+        rows = conn.execute(
+            "SELECT d.id, d.office_id, d.disabled, max(c.captured_at), max(c.seq) FROM devices d "
+            "LEFT JOIN checkins c ON c.device_id = d.id GROUP BY 1, 2, 3 ORDER BY 1"
+        ).fetchall()
+    for dev, off, disabled, last, seq in rows:
+        click.echo(f"{dev}\t{off}\t{'nonaktif' if disabled else 'aktif'}\t{last or '-'}\t{seq or '-'}")
+
+
+@main.group()
+def user() -> None:
+    """Portal users and API tokens."""
+
+
+@user.command("add")
+@click.option("--username", required=True, help="Login name.")
+@click.option("--password-file", required=True, type=click.File("r"),
+              help="File (or - for stdin) holding the password.")
+@click.option("--role", default="admin", show_default=True, help="Role.")
+def user_add(username: str, password_file: click.utils.LazyFile, role: str) -> None:
+    """Create or reset a portal user."""
+    from .users import add_user
+
+    with _connect() as conn:
+        try:
+            add_user(conn, username, password_file.read().strip(), role)
+        except ValueError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(f"pengguna {username} tersimpan")
+
+
+@main.command("token")
+@click.option("--name", required=True, help="What the token is for.")
+def token(name: str) -> None:
+    """Create an API token (printed once) for `Authorization: Bearer …`."""
+    from .users import create_token
+
+    with _connect() as conn:
+        click.echo(create_token(conn, name))
+
+
+@main.command("ingest")
+def ingest() -> None:
+    """Run an ingest worker (MQTT → database → acks) until stopped."""
+    from .ingest import run_ingest
+
+    try:
+        run_ingest(_settings())
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from err
+
+
+@main.command("portal")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port.")
+def portal(host: str, port: int) -> None:
+    """Run the portal (Flask's threaded server; put a reverse proxy in front in production)."""
+    from .portal import create_app
+
+    try:
+        app = create_app(_settings())
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from err
+    app.run(host=host, port=port, threaded=True)
+
+
+main.add_command(tpp)

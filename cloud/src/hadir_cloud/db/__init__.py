@@ -1,0 +1,1 @@
+"""Schema migrations (TimescaleDB where present, plain PostgreSQL otherwise)."""

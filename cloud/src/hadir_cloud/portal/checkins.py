@@ -1,0 +1,125 @@
+"""Today's check-ins: the page, their photos, and the JSON API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask_login import current_user, login_required
+
+from ..users import token_valid
+from . import db
+
+bp = Blueprint("checkins", __name__)
+DEFAULT_TZ = "Asia/Jakarta"
+
+_SELECT = """
+SELECT c.event_id, c.device_id, c.seq, c.employee_id, c.kind, c.captured_at, c.clock_source,
+       c.gps_fix, c.lat, c.lon, c.accuracy_m, c.satellites, c.fix_mode,
+       c.office_id, c.distance_m, c.radius_m, c.geofence_inside,
+       c.face_distance, c.face_threshold, c.face_model, c.liveness_method, c.liveness_passed,
+       c.method, c.review_required, c.photo IS NOT NULL AS has_photo,
+       coalesce(o.tz, %(tz)s) AS tz, o.name AS office_name
+FROM checkins c
+LEFT JOIN devices d ON d.id = c.device_id
+LEFT JOIN offices o ON o.id = coalesce(c.office_id, d.office_id)
+WHERE c.captured_at >= %(start)s AND c.captured_at < %(end)s
+  AND (%(device)s::text IS NULL OR c.device_id = %(device)s)
+ORDER BY c.captured_at DESC
+"""
+
+
+def _day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    # the widest local day across Indonesia's zones, narrowed per row by its office's zone
+    start = datetime.combine(day, datetime.min.time(), ZoneInfo("Asia/Jayapura"))
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), ZoneInfo("Asia/Jakarta"))
+    return start, end
+
+
+def _rows(day: date, device: str | None) -> list[dict[str, Any]]:
+    start, end = _day_bounds(day, DEFAULT_TZ)
+    cur = db().execute(_SELECT, {"tz": DEFAULT_TZ, "start": start, "end": end, "device": device})
+    names = [c.name for c in cur.description or []]
+    out = []
+    for values in cur.fetchall():
+        row = dict(zip(names, values, strict=True))
+        local = row["captured_at"].astimezone(ZoneInfo(row["tz"]))
+        if local.date() == day:
+            row["local_time"] = local
+            out.append(row)
+    return out
+
+
+def _day_arg() -> date:
+    raw = request.args.get("date")
+    if not raw:
+        return datetime.now(ZoneInfo(DEFAULT_TZ)).date()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(Response('{"error": "tanggal harus YYYY-MM-DD"}', 400,
+                       mimetype="application/json"))
+
+
+def _api_allowed() -> bool:
+    if current_user.is_authenticated:
+        return True
+    header = request.headers.get("Authorization", "")
+    return header.startswith("Bearer ") and token_valid(db(), header[7:].strip())
+
+
+@bp.route("/")
+@login_required
+def today():  # type: ignore[no-untyped-def]
+    """Today's check-ins with photo, GPS and verdicts."""
+    day = _day_arg()
+    rows = _rows(day, request.args.get("device") or None)
+    return render_template("checkins.html", rows=rows, day=day)
+
+
+@bp.route("/checkins/<uuid:event_id>/photo.jpg")
+@login_required
+def photo(event_id):  # type: ignore[no-untyped-def]
+    """The check-in's photo."""
+    row = db().execute("SELECT photo FROM checkins WHERE event_id = %s AND photo IS NOT NULL",
+                       (event_id,)).fetchone()
+    if row is None:
+        abort(404)
+    return Response(bytes(row[0]), mimetype="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=86400"})
+
+
+@bp.route("/api/checkins")
+def api_checkins():  # type: ignore[no-untyped-def]
+    """JSON: the day's check-ins (session or `Authorization: Bearer <token>`)."""
+    if not _api_allowed():
+        return jsonify(error="perlu login atau token API"), 401
+    day = _day_arg()
+    out = []
+    for r in _rows(day, request.args.get("device") or None):
+        out.append({
+            "event_id": str(r["event_id"]), "device_id": r["device_id"], "seq": r["seq"],
+            "employee_id": r["employee_id"], "kind": r["kind"],
+            "captured_at": r["captured_at"].isoformat(), "local_time": r["local_time"].isoformat(),
+            "clock_source": r["clock_source"],
+            "gps": {"fix": r["gps_fix"], "lat": r["lat"], "lon": r["lon"],
+                    "accuracy_m": r["accuracy_m"], "satellites": r["satellites"],
+                    "mode": r["fix_mode"]},
+            "geofence": {"office_id": r["office_id"], "distance_m": r["distance_m"],
+                         "radius_m": r["radius_m"], "inside": r["geofence_inside"]},
+            "face": {"distance": r["face_distance"], "threshold": r["face_threshold"],
+                     "model": r["face_model"], "liveness_method": r["liveness_method"],
+                     "liveness_passed": r["liveness_passed"]},
+            "method": r["method"], "review_required": r["review_required"],
+            "has_photo": r["has_photo"],
+        })
+    return jsonify(date=day.isoformat(), count=len(out), checkins=out)
+
+
+@bp.route("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    """The portal and its database answer."""
+    db().execute("SELECT 1")
+    return jsonify(status="ok")

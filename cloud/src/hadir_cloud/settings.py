@@ -1,0 +1,73 @@
+"""Cloud settings from the environment; secrets from files (`*_FILE`) or the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(RuntimeError):
+    """A required setting or secret is missing; the message says which and where."""
+
+
+def _from_file_or_env(name: str) -> str | None:
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as err:
+            raise SettingsError(f"{name}_FILE={path} cannot be read: {err}") from err
+    return os.environ.get(name)
+
+
+class CloudSettings(BaseSettings):
+    """Everything the ingest, the portal and the CLI read from their environment."""
+
+    model_config = SettingsConfigDict(env_prefix="HADIR_", extra="forbid")
+
+    database_url: str | None = Field(None, description="PostgreSQL conninfo (HADIR_DATABASE_URL)")
+    broker_host: str = Field("127.0.0.1", description="MQTT broker host")
+    broker_port: int = Field(1883, description="MQTT broker port")
+    broker_username: str | None = Field(None, description="MQTT username of the ingest")
+    broker_password_file: Path | None = Field(None, description="file holding the MQTT password")
+    broker_tls: bool = Field(False, description="connect to the broker over TLS")
+    ingest_client_id: str = Field("hadir-ingest-1", description="MQTT client id of this worker")
+    ingest_batch_events: int = Field(2000, ge=1, description="flush after this many events")
+    ingest_flush_ms: int = Field(50, ge=1, description="or after this many milliseconds")
+    ingest_receive_maximum: int = Field(2000, ge=1, description="unacked messages in flight")
+
+    def require_database_url(self) -> str:
+        """The database URL, or a clear error naming the variable."""
+        url = self.database_url or _from_file_or_env("HADIR_DATABASE_URL")
+        if not url:
+            raise SettingsError(
+                "HADIR_DATABASE_URL is not set: export HADIR_DATABASE_URL=postgresql://… "
+                "or point HADIR_DATABASE_URL_FILE at a file holding it"
+            )
+        return url
+
+    def broker_password(self) -> str | None:
+        """The broker password from its file, if one is configured."""
+        if self.broker_password_file is None:
+            return None
+        try:
+            return self.broker_password_file.read_text().strip()
+        except OSError as err:
+            raise SettingsError(
+                f"HADIR_BROKER_PASSWORD_FILE={self.broker_password_file} cannot be read: {err}"
+            ) from err
+
+    @staticmethod
+    def secret_key() -> str:
+        """The portal's session secret; never a default."""
+        key = _from_file_or_env("HADIR_SECRET_KEY")
+        if not key or len(key) < 16:
+            raise SettingsError(
+                "HADIR_SECRET_KEY is missing (or shorter than 16 characters): set it, or put it "
+                "in a file named by HADIR_SECRET_KEY_FILE (e.g. `python -c 'import secrets; "
+                "print(secrets.token_hex(32))' > /run/secrets/portal_secret_key`)"
+            )
+        return key
