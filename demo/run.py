@@ -53,10 +53,11 @@ def demo_photos(workdir: Path) -> tuple[Path, Path]:
     import skimage.data
     from PIL import Image
 
-    astronaut = workdir / "faces" / "astronaut.jpg"
+    astronaut = workdir / "faces" / "astronaut.png"
     hopper = workdir / "faces" / "grace_hopper.jpg"
     astronaut.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(skimage.data.astronaut()).save(astronaut, quality=92)
+    # the head and shoulders only: the mission patch lower down can pass for a second face
+    Image.fromarray(skimage.data.astronaut()[:300, 60:420]).save(astronaut)
     shutil.copy(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False), hopper)
     return astronaut, hopper
 
@@ -69,12 +70,14 @@ def run(cmd: list[str], env: dict[str, str] | None = None, **kw: object) -> str:
     return str(out.stdout)
 
 
-def kiosk_config(k: DemoKiosk, data_dir: Path, broker: Mosquitto, password_file: Path) -> Path:
+def kiosk_config(k: DemoKiosk, data_dir: Path, broker: Mosquitto, password_file: Path,
+                 repeat_window_s: int = 0) -> Path:
     """Write the kiosk's TOML configuration."""
     cfg = data_dir / "hadir-edge.toml"
     cfg.write_text(f"""\
 device_id = "{k.device_id}"
 data_dir = "{data_dir}"
+repeat_window_s = {repeat_window_s}
 
 [broker]
 host = "127.0.0.1"
@@ -235,7 +238,7 @@ def main() -> int:
     try:
         env, port, data_dirs = start(stack, kiosks)
         edge = str(BIN / "hadir-edge")
-        token = run([str(BIN / "hadir-cloud"), "token", "create", "--name", "demo"], env).strip()
+        token = run([str(BIN / "hadir-cloud"), "token", "--name", "demo"], env).strip()
         token = token.splitlines()[-1] if token else ""
         if not args.check:
             for k in kiosks:

@@ -85,10 +85,16 @@ class Mosquitto:
             "autosave_interval 1",
             "max_queued_messages 0",
             "max_inflight_messages 100",
-            "message_size_limit 4194304",
+            "max_packet_size 4194304",
             "set_tcp_nodelay true",
             f"log_dest file {self.workdir}/mosquitto.log",
         ]
+        if os.geteuid() == 0:
+            # started as root, Mosquitto drops to the `mosquitto` user, which cannot
+            # read a throwaway directory; this broker is ours and loopback-only
+            import pwd
+
+            lines.append(f"user {pwd.getpwuid(0).pw_name}")
         if self.password_file:
             lines += ["allow_anonymous false", f"password_file {self.password_file}"]
         else:

@@ -1,0 +1,207 @@
+"""`hadir-edge`: the kiosk service and the commands IT staff use on a kiosk."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from hadir_protocol.identifiers import EMPLOYEE_ID_RE
+from hadir_protocol.models import Kind
+from hadir_protocol.signing import load_or_create_private_key, public_key_b64
+
+from .config import ConfigError, EdgeSettings, load
+
+logger = logging.getLogger(__name__)
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+    envvar="HADIR_EDGE_CONFIG", help="Kiosk TOML configuration (or $HADIR_EDGE_CONFIG).")
+
+
+def _settings(config_path: Path | None) -> EdgeSettings:
+    try:
+        return load(config_path)
+    except ConfigError as err:
+        raise click.ClickException(str(err)) from err
+
+
+def _engine(settings: EdgeSettings):  # type: ignore[no-untyped-def]
+    from .face import FaceEngine, Gallery
+
+    gallery = Gallery(settings.data_dir / "gallery")
+    return FaceEngine(gallery, settings.face.threshold, settings.face.upsample,
+                      settings.face.num_jitters)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
+def main(verbose: bool) -> None:
+    """Hadir kiosk: recognise, record offline, publish to the cloud."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@main.command("check-config")
+@config_option
+def check_config(config_path: Path | None) -> None:
+    """Validate the configuration; errors are listed by field path."""
+    s = _settings(config_path)
+    click.echo(f"konfigurasi valid: kiosk {s.device_id}, kamera {s.camera.type}, "
+               f"GPS {s.gps.type}, kantor {s.office.id}")
+
+
+@main.command()
+@config_option
+def keygen(config_path: Path | None) -> None:
+    """Make the kiosk's Ed25519 key on first boot (kept if it exists; mode 0600)."""
+    s = _settings(config_path)
+    path = s.data_dir / "device_key.pem"
+    existed = path.exists()
+    load_or_create_private_key(path)
+    click.echo(f"kunci {'sudah ada' if existed else 'dibuat'}: {path}")
+
+
+@main.command()
+@config_option
+def pubkey(config_path: Path | None) -> None:
+    """Print the public key for `hadir-cloud device add --public-key`."""
+    s = _settings(config_path)
+    path = s.data_dir / "device_key.pem"
+    if not path.exists():
+        raise click.ClickException(f"belum ada kunci di {path}: jalankan `hadir-edge keygen`")
+    click.echo(public_key_b64(load_or_create_private_key(path)))
+
+
+@main.command()
+@config_option
+@click.option("--employee", required=True, help="NIP (or other staff id) of the person.")
+@click.argument("photos", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def enroll(config_path: Path | None, employee: str, photos: tuple[Path, ...]) -> None:
+    """Enroll a person from photos with exactly one face each."""
+    from .camera.base import CameraError
+    from .camera.files import load_rgb
+
+    if not EMPLOYEE_ID_RE.match(employee):
+        raise click.ClickException(f"id pegawai tidak valid: {employee!r}")
+    engine = _engine(_settings(config_path))
+    added = 0
+    for photo in photos:
+        try:
+            enc, faces = engine.encode_single(load_rgb(photo))
+        except CameraError as err:
+            raise click.ClickException(str(err)) from err
+        if enc is None:
+            what = "tidak ada wajah" if faces == 0 else f"{faces} wajah (harus tepat satu)"
+            raise click.ClickException(f"{photo}: {what}; foto tidak didaftarkan")
+        engine.gallery.add(employee, enc)
+        added += 1
+    click.echo(f"{employee}: {added} foto didaftarkan (galeri {len(engine.gallery)} wajah)")
+
+
+@main.command()
+@config_option
+@click.argument("photo", type=click.Path(exists=True, path_type=Path))
+def identify(config_path: Path | None, photo: Path) -> None:
+    """Say who is in the photo; exits non-zero when nobody is matched."""
+    from .camera.base import CameraError
+    from .camera.files import load_rgb
+    from .face import FaceStatus
+
+    engine = _engine(_settings(config_path))
+    try:
+        verdict = engine.identify(load_rgb(photo))
+    except CameraError as err:
+        raise click.ClickException(str(err)) from err
+    if verdict.status is FaceStatus.MATCHED:
+        click.echo(f"{verdict.employee_id}\tjarak {verdict.distance:.3f} "
+                   f"(batas {verdict.threshold})")
+        return
+    text = {FaceStatus.NO_FACE: "tidak ada wajah", FaceStatus.MULTIPLE_FACES:
+            f"{verdict.faces} wajah: tidak ditebak", FaceStatus.UNKNOWN: "tidak dikenali"}
+    extra = f" (jarak terdekat {verdict.distance:.3f})" if verdict.distance is not None else ""
+    click.echo(f"{text[verdict.status]}{extra}")
+    sys.exit(1)
+
+
+@main.command()
+@config_option
+@click.option("--kind", type=click.Choice(["in", "out"]), help="Force in or out.")
+def checkin(config_path: Path | None, kind: str | None) -> None:
+    """One check-in from the configured camera, committed to the outbox (JSON line out)."""
+    from .kiosk import Kiosk
+
+    kiosk = Kiosk.from_settings(_settings(config_path))
+    try:
+        result = kiosk.check_in(Kind(kind) if kind else None)
+    finally:
+        kiosk.close()
+    click.echo(json.dumps(result.__dict__, ensure_ascii=False))
+    if not result.recorded:
+        sys.exit(1)
+
+
+@main.command()
+@config_option
+def status(config_path: Path | None) -> None:
+    """Outbox depth, oldest unacked event, last ack."""
+    from .outbox import Outbox
+
+    s = _settings(config_path)
+    box = Outbox(s.data_dir / "outbox.sqlite")
+    click.echo(f"antrean: {box.depth()}")
+    click.echo(f"tertua belum dikonfirmasi: {box.oldest_unacked() or '-'}")
+    click.echo(f"konfirmasi terakhir: {box.last_ack() or '-'}")
+    click.echo(f"seq terakhir: {box.last_seq()}; ditolak cloud: {box.rejected_count()}")
+    box.close()
+
+
+@main.command()
+@config_option
+@click.option("--simulate-every", type=float, default=0.0,
+              help="Also check in from the camera every N seconds (simulated kiosks).")
+def run(config_path: Path | None, simulate_every: float) -> None:
+    """The kiosk service: drain the outbox to the cloud until stopped."""
+    from .outbox import Outbox
+    from .publisher import Publisher
+    from .sdnotify import Notifier
+
+    s = _settings(config_path)
+    load_or_create_private_key(s.data_dir / "device_key.pem")
+    kiosk = None
+    if simulate_every > 0:
+        from .kiosk import Kiosk
+
+        kiosk = Kiosk.from_settings(s)
+        outbox = kiosk.outbox
+    else:
+        outbox = Outbox(s.data_dir / "outbox.sqlite")
+    pub = Publisher(s.device_id, outbox, s.broker, s.publisher)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    notify = Notifier()
+    pub.start()
+    notify.ready(f"antrean {outbox.depth()}")
+    tick = min(notify.watchdog_interval_s() or 5.0, 5.0)
+    next_checkin = 0.0
+    import time
+
+    while not stop.is_set():
+        if kiosk is not None and time.monotonic() >= next_checkin:
+            result = kiosk.check_in()
+            logger.info("simulated check-in: %s %s", result.status, result.message)
+            next_checkin = time.monotonic() + simulate_every
+        pub.wake.set()
+        notify.watchdog()
+        notify.status(f"antrean {outbox.depth()}, "
+                      f"{'terhubung' if pub.connected.is_set() else 'jaringan terputus'}")
+        stop.wait(min(tick, simulate_every) if kiosk else tick)
+    notify.stopping()
+    pub.stop()
+    outbox.close()

@@ -1,0 +1,178 @@
+"""Kiosk settings: a TOML file plus `HADIR_EDGE_…` environment overrides (pydantic-settings).
+
+Hardware backends are discriminated unions on `type` (camera: picamera2 | v4l2
+| files; gps: gpsd | fixed | none), so a typo fails at start with its field path.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from hadir_protocol.models import Office, ScheduleDay
+
+CONFIG_ENV = "HADIR_EDGE_CONFIG"
+
+
+class ConfigError(ValueError):
+    """The configuration is missing or invalid; the message lists fields by path."""
+
+
+class _Cfg(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BrokerConfig(_Cfg):
+    """Where the kiosk publishes."""
+
+    host: str = Field("127.0.0.1", description="MQTT broker host")
+    port: int = Field(1883, description="MQTT broker port")
+    username: str | None = Field(None, description="MQTT username (the device id)")
+    password_file: Path | None = Field(
+        None, description="file with the MQTT password; a relative name is looked up in "
+        "$CREDENTIALS_DIRECTORY (systemd LoadCredential)")
+    tls: bool = Field(False, description="connect over TLS")
+    keepalive: int = Field(30, ge=5, description="MQTT keepalive, seconds")
+
+    def password(self) -> str | None:
+        """The password from its file (or the systemd credential of that name)."""
+        if self.password_file is None:
+            return None
+        path = self.password_file
+        creds = os.environ.get("CREDENTIALS_DIRECTORY")
+        if not path.is_absolute() and creds:
+            path = Path(creds) / path
+        try:
+            return path.read_text().strip()
+        except OSError as err:
+            raise ConfigError(f"broker.password_file {path} cannot be read: {err}") from err
+
+
+class FilesCamera(_Cfg):
+    """Image files as the camera: demos, tests, simulated kiosks."""
+
+    type: Literal["files"] = "files"
+    paths: list[Path] = Field(description="image files (JPEG/PNG), shown in turn")
+    loop: bool = Field(True, description="start again after the last file")
+
+
+class V4l2Camera(_Cfg):
+    """A USB/V4L2 webcam through OpenCV."""
+
+    type: Literal["v4l2"] = "v4l2"
+    device: int | str = Field(0, description="index or /dev/videoN")
+    width: int = Field(640, description="frame width")
+    height: int = Field(480, description="frame height")
+
+
+class Picamera2Camera(_Cfg):
+    """The Raspberry Pi camera through picamera2 (only on a Pi)."""
+
+    type: Literal["picamera2"] = "picamera2"
+    width: int = Field(640, description="frame width")
+    height: int = Field(480, description="frame height")
+
+
+CameraConfig = Annotated[FilesCamera | V4l2Camera | Picamera2Camera, Field(discriminator="type")]
+
+
+class GpsdConfig(_Cfg):
+    """A real GPS receiver through gpsd."""
+
+    type: Literal["gpsd"] = "gpsd"
+    host: str = Field("127.0.0.1", description="gpsd host")
+    port: int = Field(2947, description="gpsd port")
+
+
+class FixedGps(_Cfg):
+    """A simulated kiosk's GPS: this fix, recorded as given (for demos and tests only)."""
+
+    type: Literal["fixed"] = "fixed"
+    lat: float = Field(ge=-90, le=90, description="latitude")
+    lon: float = Field(ge=-180, le=180, description="longitude")
+    accuracy_m: float = Field(5.0, ge=0, description="horizontal accuracy")
+    satellites: int = Field(8, ge=0, description="satellites used")
+
+
+class NoGps(_Cfg):
+    """No receiver: every event says 'no fix'."""
+
+    type: Literal["none"] = "none"
+
+
+GpsConfig = Annotated[GpsdConfig | FixedGps | NoGps, Field(discriminator="type")]
+
+
+class FaceConfig(_Cfg):
+    """Face engine settings."""
+
+    upsample: int = Field(0, ge=0, le=2, description="HOG upsampling (0: faces ≥ 80 px)")
+    threshold: float = Field(0.5, gt=0, le=1, description="largest distance that matches")
+    num_jitters: int = Field(1, ge=1, le=10, description="encoding jitters")
+
+
+class PublisherConfig(_Cfg):
+    """How the outbox drains."""
+
+    ack_timeout_s: float = Field(20.0, gt=0, description="resend what is unacked after this")
+    batch_max: int = Field(100, ge=1, le=200, description="events per message when draining")
+    window: int = Field(10, ge=1, description="messages in flight awaiting acks")
+
+
+class EdgeSettings(BaseSettings):
+    """All kiosk settings."""
+
+    model_config = SettingsConfigDict(env_prefix="HADIR_EDGE_", env_nested_delimiter="__",
+                                      extra="forbid")
+
+    device_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="kiosk id")
+    data_dir: Path = Field(Path("/var/lib/hadir"), description="outbox, key and gallery")
+    broker: BrokerConfig = Field(default_factory=BrokerConfig, description="MQTT broker")
+    camera: CameraConfig = Field(description="camera backend")
+    gps: GpsConfig = Field(default_factory=NoGps, description="GPS backend")
+    face: FaceConfig = Field(default_factory=FaceConfig, description="face engine")
+    office: Office = Field(description="the office this kiosk stands in")
+    schedule: list[ScheduleDay] = Field(default_factory=list, description="working hours")
+    publisher: PublisherConfig = Field(default_factory=PublisherConfig, description="drain")
+    repeat_window_s: int = Field(300, ge=0, description="a second event of the same kind "
+                                 "within this many seconds is 'sudah tercatat' (0: off)")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment overrides the file (passed as init values)."""
+        return (env_settings, init_settings)
+
+
+def format_errors(err: ValidationError, source: str) -> str:
+    """One line per problem: `field.path: message`."""
+    lines = [f"{source}: konfigurasi tidak valid"]
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "(root)"
+        lines.append(f"  {loc}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def load(path: Path | None = None) -> EdgeSettings:
+    """Read the TOML file (argument or $HADIR_EDGE_CONFIG) and environment overrides."""
+    path = path or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
+    if path is None:
+        raise ConfigError(f"no configuration: pass --config or set {CONFIG_ENV}")
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read: {err}") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    try:
+        return EdgeSettings(**data)
+    except ValidationError as err:
+        raise ConfigError(format_errors(err, str(path))) from err

@@ -1,0 +1,184 @@
+"""The kiosk's outbox: SQLite (WAL, synchronous=FULL) through sqlite-utils.
+
+An event is committed here before the kiosk says "tercatat", with its
+per-device `seq` allocated in the same transaction (never reused, even after a
+crash). It leaves only when the cloud's application ack names its event_id:
+stored or duplicate → `acked` history; rejected → the local `rejected` table,
+kept for inspection. Two processes may share the file (a CLI adding while the
+service drains).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from hadir_protocol.models import AckItem, AckStatus
+
+ACKED_HISTORY = 5000
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An event waiting for its ack."""
+
+    seq: int
+    event_id: str
+    payload: dict[str, Any]
+    sent_at: str | None
+
+
+class Outbox:
+    """Durable queue of signed events."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self._schema()
+
+    def _schema(self) -> None:
+        self.db.executescript("""
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS events (
+                seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE,
+                employee_id TEXT NOT NULL, kind TEXT NOT NULL, captured_at TEXT NOT NULL,
+                payload TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE IF NOT EXISTS acked (
+                event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, employee_id TEXT NOT NULL,
+                kind TEXT NOT NULL, captured_at TEXT NOT NULL, status TEXT NOT NULL,
+                acked_at TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS rejected (
+                event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, reason TEXT,
+                payload TEXT NOT NULL, rejected_at TEXT NOT NULL);
+            INSERT OR IGNORE INTO meta (key, value) VALUES ('last_seq', '0');
+        """)
+
+    def add(self, build: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
+        """Allocate the next seq, build the signed event with it, and commit — atomically."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            last = int(conn.execute("SELECT value FROM meta WHERE key='last_seq'").fetchone()[0])
+            event = build(last + 1)
+            conn.execute(
+                "INSERT INTO events (seq, event_id, employee_id, kind, captured_at, payload, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (event["seq"], event["event_id"], event["employee_id"], event["kind"],
+                 event["captured_at"], json.dumps(event, separators=(",", ":")), _now()),
+            )
+            conn.execute("UPDATE meta SET value=? WHERE key='last_seq'", (str(event["seq"]),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return event
+
+    def due(self, ack_timeout_s: float, limit: int) -> list[Pending]:
+        """Events never sent, or sent longer ago than the ack timeout, in seq order."""
+        cutoff = datetime.fromtimestamp(
+            datetime.now(timezone.utc).timestamp() - ack_timeout_s, timezone.utc).isoformat()
+        rows = self.db.execute(
+            "SELECT seq, event_id, payload, sent_at FROM events "
+            "WHERE sent_at IS NULL OR sent_at < ? ORDER BY seq LIMIT ?", (cutoff, limit)
+        ).fetchall()
+        return [Pending(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
+
+    def in_flight(self, ack_timeout_s: float) -> int:
+        """Events sent within the ack timeout and not acked yet."""
+        cutoff = datetime.fromtimestamp(
+            datetime.now(timezone.utc).timestamp() - ack_timeout_s, timezone.utc).isoformat()
+        return int(self.db.execute("SELECT count(*) FROM events WHERE sent_at >= ?",
+                                   (cutoff,)).fetchone()[0])
+
+    def mark_sent(self, seqs: Iterable[int]) -> None:
+        """Record that these events went out now."""
+        now = _now()
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany("UPDATE events SET sent_at=?, attempts=attempts+1 WHERE seq=?",
+                             [(now, s) for s in seqs])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def ack(self, items: Iterable[AckItem]) -> int:
+        """Apply the cloud's acks; returns how many events left the outbox."""
+        now = _now()
+        removed = 0
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for item in items:
+                eid = str(item.event_id)
+                row = conn.execute("SELECT seq, employee_id, kind, captured_at, payload FROM events "
+                                   "WHERE event_id=?", (eid,)).fetchone()
+                if row is None:
+                    continue  # already acked (a redelivered ack)
+                if item.status is AckStatus.REJECTED:
+                    conn.execute("INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?)",
+                                 (eid, row[0], item.reason, row[4], now))
+                else:
+                    conn.execute("INSERT OR REPLACE INTO acked VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 (eid, row[0], row[1], row[2], row[3], item.status.value, now))
+                conn.execute("DELETE FROM events WHERE event_id=?", (eid,))
+                removed += 1
+            conn.execute("DELETE FROM acked WHERE seq <= (SELECT max(seq) FROM acked) - ?",
+                         (ACKED_HISTORY,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return removed
+
+    def depth(self) -> int:
+        """Events waiting for an ack."""
+        return int(self.db.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def oldest_unacked(self) -> str | None:
+        """captured_at of the oldest waiting event."""
+        row = self.db.execute("SELECT min(captured_at) FROM events").fetchone()
+        return row[0] if row else None
+
+    def last_ack(self) -> str | None:
+        """When the last ack arrived."""
+        row = self.db.execute("SELECT max(acked_at) FROM acked").fetchone()
+        return row[0] if row else None
+
+    def last_seq(self) -> int:
+        """The last seq allocated."""
+        return int(self.db.execute("SELECT value FROM meta WHERE key='last_seq'").fetchone()[0])
+
+    def recent(self, employee_id: str, since_iso: str) -> list[tuple[str, str]]:
+        """(captured_at, kind) of this person's events since a time, acked or not."""
+        rows = self.db.execute(
+            "SELECT captured_at, kind FROM events WHERE employee_id=? AND captured_at>=? "
+            "UNION ALL SELECT captured_at, kind FROM acked WHERE employee_id=? AND captured_at>=?",
+            (employee_id, since_iso, employee_id, since_iso)).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def rejected_count(self) -> int:
+        """Events the cloud refused (kept here for inspection)."""
+        return int(self.db.execute("SELECT count(*) FROM rejected").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.conn.close()

@@ -1,0 +1,148 @@
+"""Drain the outbox over MQTT; an event leaves only on the cloud's application ack.
+
+paho-mqtt 2 with MQTT v5, QoS 1, a persistent session and a retained last will
+(`offline`) on the status topic. A PUBACK only means the broker has the
+message; the kiosk forgets an event when the ingest's Ack (sent after its
+database commit) names it. What is not acked within `ack_timeout_s` goes again;
+the cloud dedupes on event_id. While the link is down nothing is published
+and nothing is dropped: the outbox is the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timezone
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from pydantic import ValidationError
+
+from hadir_protocol import topics
+from hadir_protocol.codec import batch_payload, encode
+from hadir_protocol.models import Ack, Status
+
+from . import __version__
+from .config import BrokerConfig, PublisherConfig
+from .outbox import Outbox
+
+logger = logging.getLogger(__name__)
+
+
+class Publisher:
+    """One MQTT client per kiosk: drains the outbox, applies acks, keeps the status."""
+
+    def __init__(self, device_id: str, outbox: Outbox, broker: BrokerConfig,
+                 cfg: PublisherConfig):
+        self.device_id = device_id
+        self.outbox = outbox
+        self.broker = broker
+        self.cfg = cfg
+        self.connected = threading.Event()
+        self.stop_event = threading.Event()
+        self.wake = threading.Event()
+        self.acks_received = 0
+        self.client = self._make_client()
+        self._thread: threading.Thread | None = None
+
+    def _make_client(self) -> mqtt.Client:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.device_id,
+                             protocol=mqtt.MQTTv5)
+        if self.broker.username:
+            client.username_pw_set(self.broker.username, self.broker.password())
+        if self.broker.tls:
+            client.tls_set()
+        offline = encode(Status(device_id=self.device_id, state="offline", version=__version__))
+        client.will_set(topics.status(self.device_id), offline, qos=1, retain=True)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.reconnect_delay_set(0.5, 30)
+        return client
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
+        if reason_code.is_failure:
+            logger.error("broker refused the kiosk: %s", reason_code)
+            return
+        client.subscribe(topics.ack(self.device_id), qos=1)
+        online = Status(device_id=self.device_id, state="online",
+                        at=datetime.now(timezone.utc), version=__version__)
+        client.publish(topics.status(self.device_id), encode(online), qos=1, retain=True)
+        self.connected.set()
+        self.wake.set()
+        logger.info("connected to %s:%s", self.broker.host, self.broker.port)
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
+        self.connected.clear()
+        if not self.stop_event.is_set():
+            logger.warning("link down (%s); events stay in the outbox", reason_code)
+
+    def _on_message(self, client, userdata, msg):  # type: ignore[no-untyped-def]
+        try:
+            ack = Ack.model_validate_json(msg.payload)
+        except ValidationError as err:
+            logger.error("unreadable ack on %s: %s", msg.topic, err.errors()[:1])
+            return
+        removed = self.outbox.ack(ack.results)
+        self.acks_received += removed
+        for item in ack.results:
+            if item.reason:
+                logger.error("cloud rejected %s: %s", item.event_id, item.reason)
+        self.wake.set()
+
+    def start(self) -> None:
+        """Connect (persistent session) and start draining in a background thread."""
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 7 * 24 * 3600
+        self.client.connect_async(self.broker.host, self.broker.port,
+                                  keepalive=self.broker.keepalive, clean_start=False,
+                                  properties=props)
+        self.client.loop_start()
+        self._thread = threading.Thread(target=self._pump, name="outbox-pump", daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        while not self.stop_event.is_set():
+            self.wake.clear()
+            if self.connected.is_set():
+                try:
+                    self.send_due()
+                except Exception:  # the pump must survive anything one message does
+                    logger.exception("sending from the outbox failed")
+            self.wake.wait(0.5)
+
+    def send_due(self) -> int:
+        """Publish what is due, within the in-flight window; returns events sent."""
+        room = self.cfg.window * self.cfg.batch_max - self.outbox.in_flight(self.cfg.ack_timeout_s)
+        if room <= 0:
+            return 0
+        due = self.outbox.due(self.cfg.ack_timeout_s, min(room, self.cfg.window * self.cfg.batch_max))
+        sent = 0
+        for i in range(0, len(due), self.cfg.batch_max):
+            chunk = due[i:i + self.cfg.batch_max]
+            if len(chunk) == 1:
+                payload = encode(chunk[0].payload)
+            else:
+                payload = batch_payload(self.device_id, [p.payload for p in chunk])
+            info = self.client.publish(topics.checkin(self.device_id), payload, qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                break  # link dropped mid-drain; what was not sent stays due
+            self.outbox.mark_sent(p.seq for p in chunk)
+            sent += len(chunk)
+        return sent
+
+    def stop(self) -> None:
+        """Disconnect cleanly (the retained status is set by the will only on a lost link)."""
+        self.stop_event.set()
+        self.wake.set()
+        if self._thread:
+            self._thread.join(5)
+        if self.connected.is_set():
+            offline = Status(device_id=self.device_id, state="offline",
+                             at=datetime.now(timezone.utc), version=__version__)
+            self.client.publish(topics.status(self.device_id), encode(offline), qos=1,
+                                retain=True).wait_for_publish(2)
+        self.client.disconnect()
+        self.client.loop_stop()
