@@ -206,6 +206,24 @@ class Postgres:
         """A throwaway cluster we own, optionally preloading libraries (timescaledb)."""
         return cls._start_cluster(preload)
 
+    def _pg_ctl(self, *args: str) -> None:
+        if not self.owned_dir:
+            raise DevStackError("only a cluster started here can be stopped and started")
+        bindir = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)[0]
+        as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(self.owned_dir / "data"),
+                        "-l", str(self.owned_dir / "log"), "-w", *args],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def stop_server(self) -> None:
+        """Stop our cluster (fast shutdown): the database is down until start_server()."""
+        self._pg_ctl("-m", "fast", "stop")
+
+    def start_server(self) -> None:
+        """Start our cluster again on the same port."""
+        self._pg_ctl("-o", f"-p {self.port} -k {self.owned_dir} -c listen_addresses=127.0.0.1 "
+                     "-c fsync=off", "start")
+
     def create_database(self, prefix: str = "hadir_test") -> str:
         """A new empty database; returns its conninfo URL."""
         name = f"{prefix}_{uuid.uuid4().hex[:10]}"

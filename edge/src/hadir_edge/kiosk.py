@@ -27,7 +27,7 @@ from . import clock, rules
 from .camera.base import Camera
 from .camera.factory import make_camera
 from .config import EdgeSettings
-from .face import FaceEngine, FaceStatus, Gallery
+from .face import FaceEngine, FaceStatus, Gallery, Verdict
 from .gps import Gps, geofence, make_gps
 from .outbox import Outbox
 
@@ -98,6 +98,13 @@ class Kiosk:
         verdict = self.engine.identify(frame)
         if verdict.status is not FaceStatus.MATCHED or verdict.employee_id is None:
             return Result(verdict.status.value, MESSAGES[verdict.status], distance=verdict.distance)
+        return self.record(verdict, frame, kind)
+
+    def record(self, verdict: Verdict, frame: NDArray[np.uint8],
+               kind: Kind | None = None) -> Result:
+        """For a matched face: GPS, geofence, repeat window, clock; then sign and commit."""
+        if verdict.status is not FaceStatus.MATCHED or verdict.employee_id is None:
+            raise ValueError("only a matched face is recorded")
         now = datetime.now(timezone.utc)
         office = self.settings.office
         local = now.astimezone(ZoneInfo(office.tz))
@@ -118,13 +125,14 @@ class Kiosk:
                               kind.value, f"{local:%H:%M}")
         clk = clock.current_clock(fix.gps_time, fix_age_s=fix.age_s or 0.0)
         photo = photo_jpeg_b64(frame)
+        employee_id = verdict.employee_id
         face = FaceVerdict(distance=round(verdict.distance or 0.0, 4),
                            threshold=verdict.threshold, model=verdict.model)
 
         def build(seq: int) -> dict:
             event = CheckIn(
                 event_id=uuid7(), device_id=self.settings.device_id, seq=seq,
-                employee_id=verdict.employee_id, kind=kind, captured_at=now,
+                employee_id=employee_id, kind=kind, captured_at=now,
                 clock_source=clk.source, clock_drift_s=clk.drift_s, gps=fix, geofence=fence,
                 face=face, method=Method.FACE, photo_jpeg_b64=photo,
             )

@@ -1,0 +1,215 @@
+"""The real pieces together: kiosks (`hadir-edge run`), ingest (`hadir-cloud ingest`),
+Mosquitto and PostgreSQL, each a separate process that a test can kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import psycopg
+
+from hadir_cloud.db.migrate import upgrade
+from hadir_cloud.devices import add_device, add_office
+from hadir_cloud.devstack import Mosquitto
+from hadir_edge.camera.files import load_rgb
+from hadir_edge.config import load
+from hadir_edge.face import FaceStatus
+from hadir_edge.kiosk import Kiosk
+from hadir_protocol.signing import load_or_create_private_key, public_key_b64
+
+BIN = Path(sys.executable).parent
+OFFICE = ("setda-uji", "Setda Uji", "Asia/Jakarta", -3.2452, 104.6513, 50.0)
+
+
+def wait_until(cond: Callable[[], bool], timeout: float, what: str, step: float = 0.2) -> None:
+    """Poll until cond() is true; fail with `what` after the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout}s waiting for: {what}")
+
+
+@dataclass
+class Proc:
+    """A service process with its log file."""
+
+    name: str
+    cmd: list[str]
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Proc:
+        """Start it."""
+        with open(self.log, "ab") as fh:
+            self.proc = subprocess.Popen(self.cmd, env=self.env, stdout=fh, stderr=subprocess.STDOUT)
+        return self
+
+    def kill(self, sig: int = signal.SIGKILL) -> int | None:
+        """Send a signal and wait for the end."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                return self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                return self.proc.wait(5)
+        return self.proc.returncode if self.proc else None
+
+    def alive(self) -> bool:
+        """Still running."""
+        return bool(self.proc and self.proc.poll() is None)
+
+
+@dataclass
+class KioskSetup:
+    """One kiosk's configuration, data dir, and its in-process handle for making events."""
+
+    device_id: str
+    config: Path
+    data_dir: Path
+    env: dict[str, str]
+    kiosk: Kiosk
+    frame: np.ndarray
+    verdict: object
+    created: list[str] = field(default_factory=list)
+
+    def make_events(self, n: int) -> None:
+        """n real check-ins: the person recognised once on a real photo, recorded n times."""
+        for _ in range(n):
+            result = self.kiosk.record(self.verdict, self.frame)  # type: ignore[arg-type]
+            assert result.recorded, result
+            self.created.append(str(result.event_id))
+
+    def depth(self) -> int:
+        """Events still in the outbox."""
+        return self.kiosk.outbox.depth()
+
+
+@dataclass
+class Stack:
+    """Database, broker, ingest and kiosks of one system test."""
+
+    tmp: Path
+    db_url: str
+    broker: Mosquitto
+    ingest: Proc | None = None
+    kiosks: dict[str, KioskSetup] = field(default_factory=dict)
+    runners: dict[str, Proc] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        upgrade(self.db_url)
+        with psycopg.connect(self.db_url, autocommit=True) as conn:
+            add_office(conn, *OFFICE)
+
+    def ingest_env(self, **extra: str) -> dict[str, str]:
+        """Environment of an ingest worker."""
+        return {**os.environ, "HADIR_DATABASE_URL": self.db_url, "HADIR_BROKER_HOST": "127.0.0.1",
+                "HADIR_BROKER_PORT": str(self.broker.port), "HADIR_INGEST_FLUSH_MS": "20",
+                **extra}
+
+    def start_ingest(self, **extra: str) -> Proc:
+        """Start `hadir-cloud ingest`."""
+        self.ingest = Proc("ingest", [str(BIN / "hadir-cloud"), "ingest"],
+                           self.ingest_env(**extra), self.tmp / "ingest.log").start()
+        return self.ingest
+
+    def add_kiosk(self, device_id: str, photo: Path, employee: str, *, batch_max: int = 20,
+                  window: int = 2, ack_timeout_s: float = 5.0) -> KioskSetup:
+        """Configure, key, register and enroll a kiosk; recognise the person once."""
+        data = self.tmp / device_id
+        data.mkdir(parents=True)
+        cfg = data / "hadir-edge.toml"
+        cfg.write_text(f"""\
+device_id = "{device_id}"
+data_dir = "{data}"
+repeat_window_s = 0
+[broker]
+host = "127.0.0.1"
+port = {self.broker.port}
+[camera]
+type = "files"
+paths = ["{photo}"]
+[gps]
+type = "fixed"
+lat = {OFFICE[3] + 0.0001}
+lon = {OFFICE[4]}
+[office]
+id = "{OFFICE[0]}"
+name = "{OFFICE[1]}"
+tz = "{OFFICE[2]}"
+lat = {OFFICE[3]}
+lon = {OFFICE[4]}
+radius_m = {OFFICE[5]}
+[publisher]
+batch_max = {batch_max}
+window = {window}
+ack_timeout_s = {ack_timeout_s}
+""")
+        settings = load(cfg)
+        key = load_or_create_private_key(data / "device_key.pem")
+        with psycopg.connect(self.db_url, autocommit=True) as conn:
+            add_device(conn, device_id, public_key_b64(key), OFFICE[0])
+        kiosk = Kiosk.from_settings(settings)
+        frame = load_rgb(photo)
+        enc, faces = kiosk.engine.encode_single(frame)
+        assert enc is not None, f"{photo}: {faces} faces"
+        kiosk.engine.gallery.add(employee, enc)
+        verdict = kiosk.engine.identify(frame)
+        assert verdict.status is FaceStatus.MATCHED and verdict.employee_id == employee
+        env = {**os.environ, "HADIR_EDGE_CONFIG": str(cfg)}
+        setup = KioskSetup(device_id, cfg, data, env, kiosk, frame, verdict)
+        self.kiosks[device_id] = setup
+        return setup
+
+    def start_kiosk(self, device_id: str) -> Proc:
+        """Start `hadir-edge run` for a kiosk (its publisher)."""
+        k = self.kiosks[device_id]
+        runner = Proc(device_id, [str(BIN / "hadir-edge"), "run"], k.env,
+                      self.tmp / f"{device_id}.log").start()
+        self.runners[device_id] = runner
+        return runner
+
+    def stored(self, device_id: str | None = None) -> tuple[int, int, list[int]]:
+        """(rows, distinct event ids, sorted seqs) in the database."""
+        with psycopg.connect(self.db_url) as conn:
+            rows = conn.execute(
+                "SELECT event_id, seq FROM checkins WHERE %s::text IS NULL OR device_id = %s",
+                (device_id, device_id)).fetchall()
+        return len(rows), len({r[0] for r in rows}), sorted(r[1] for r in rows)
+
+    def assert_nothing_lost(self) -> None:
+        """Every event created on every kiosk stored exactly once; seq 1..n without gaps."""
+        for device_id, k in self.kiosks.items():
+            rows, distinct, seqs = self.stored(device_id)
+            with psycopg.connect(self.db_url) as conn:
+                ids = {str(r[0]) for r in conn.execute(
+                    "SELECT event_id FROM checkins WHERE device_id = %s", (device_id,))}
+            assert rows == distinct, f"{device_id}: {rows - distinct} duplicated"
+            assert ids == set(k.created), (
+                f"{device_id}: lost {len(set(k.created) - ids)}, unexpected {len(ids - set(k.created))}")
+            assert seqs == list(range(1, len(k.created) + 1)), f"{device_id}: gaps in seq"
+            assert k.depth() == 0, f"{device_id}: {k.depth()} still in the outbox"
+
+    def wait_drained(self, timeout: float = 90) -> None:
+        """Until every kiosk's outbox is empty and every event is in the database."""
+        total = sum(len(k.created) for k in self.kiosks.values())
+        wait_until(lambda: all(k.depth() == 0 for k in self.kiosks.values())
+                   and self.stored()[1] == total, timeout, f"{total} events drained")
+
+    def close(self) -> None:
+        """Stop every process."""
+        for p in [*self.runners.values(), self.ingest]:
+            if p:
+                p.kill(signal.SIGTERM)
+        for k in self.kiosks.values():
+            k.kiosk.close()
