@@ -119,8 +119,13 @@ class Stack:
 
     def start_ingest(self, **extra: str) -> Proc:
         """Start `hadir-cloud ingest`."""
+        log = self.tmp / "ingest.log"
+        before = log.read_text().count("subscribed to") if log.exists() else 0
         self.ingest = Proc("ingest", [str(BIN / "hadir-cloud"), "ingest"],
-                           self.ingest_env(**extra), self.tmp / "ingest.log").start()
+                           self.ingest_env(**extra), log).start()
+        if self.broker.proc is not None:  # with the broker up, wait for the subscription
+            wait_until(lambda: log.read_text().count("subscribed to") > before, 30,
+                       "the ingest to subscribe")
         return self.ingest
 
     def add_kiosk(self, device_id: str, photo: Path, employee: str, *, batch_max: int = 20,

@@ -112,6 +112,7 @@ class IngestWorker:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         client.reconnect_delay_set(0.2, 5)
         client.max_inflight_messages_set(1000)
         return client
@@ -123,6 +124,12 @@ class IngestWorker:
         client.subscribe(topics.shared_subscription("checkin"), qos=1)
         self.connected.set()
         logger.info("connected to the broker (session present: %s)", flags.session_present)
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties):  # type: ignore[no-untyped-def]
+        if any(rc.is_failure for rc in reason_codes):
+            logger.error("subscription refused: %s", reason_codes)
+        else:
+            logger.info("subscribed to %s", topics.shared_subscription("checkin"))
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
         self.connected.clear()
