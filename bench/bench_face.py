@@ -33,7 +33,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "edge" / "src"))
 
 import face_recognition  # noqa: E402
-
 from hadir_edge.tracking import FaceTracker, GalleryIndex  # noqa: E402
 
 
@@ -96,7 +95,7 @@ def main() -> None:
     naive_ms: list[float] = []
     agree = total = 0
     for _ in range(args.rounds):
-        for name, still in frames:
+        for _name, still in frames:
             tracker.reset()
             for k in range(args.frames):
                 frame = np.clip(still.astype(np.int16) + rng.integers(-3, 4, still.shape),

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from hadir_cloud.devstack import Mosquitto, Postgres
 
 ROOT = Path(__file__).resolve().parent.parent

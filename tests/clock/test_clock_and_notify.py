@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from hadir_edge.clock import current_clock, parse_chronyc_tracking, parse_timedatectl
 from hadir_edge.sdnotify import Notifier
 from hadir_protocol.models import ClockSource
@@ -16,7 +15,8 @@ PPS_LOCKED = ("50505300,PPS,1,1763795312.123456789,0.000000123,0.000000045,0.000
               "-12.345,0.001,0.020,0.000001,0.000010,16.0,Normal")
 NTP_SERVER = ("C0A80001,192.168.0.1,3,1763795312.123456789,0.000123000,0.000045000,0.000210000,"
               "-12.345,0.001,0.020,0.012000,0.001000,64.0,Normal")
-UNSYNCED = "00000000,,0,0.000000000,0.000000000,0.000000000,0.000000000,0.000,0.000,0.000,0.000000,0.000000,0.0,Not synchronised"
+UNSYNCED = ("00000000,,0,0.000000000,0.000000000,0.000000000,0.000000000,0.000,0.000,0.000,"
+            "0.000000,0.000000,0.0,Not synchronised")
 GPS_SHM = ("47505300,GPS,1,1763795312.1,0.01,0.002,0.05,-1.0,0.1,0.5,0.2,0.1,16.0,Normal")
 
 
@@ -40,7 +40,7 @@ def test_timedatectl():
 
 
 def test_drift_flagged_above_threshold():
-    now = datetime(2026, 10, 5, 0, 28, tzinfo=timezone.utc)
+    now = datetime(2026, 10, 5, 0, 28, tzinfo=UTC)
     ok = current_clock(now + timedelta(seconds=0.4), source=(ClockSource.GPS, "t"), system_time=now)
     assert ok.drift_s == pytest.approx(0.4) and not ok.drift_flagged
     bad = current_clock(now - timedelta(seconds=95), source=(ClockSource.LOCAL, "t"),

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import psycopg
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
-
-from hadir_cloud.devices import add_device, add_office
-from hadir_cloud.db.migrate import upgrade
+from hadir_cloud.devices import add_device
 from hadir_protocol import topics
 from hadir_protocol.codec import batch_payload, encode, uuid7
 from hadir_protocol.models import Ack, CheckIn, FaceVerdict, GpsFix, Kind, Method
 from hadir_protocol.signing import generate_key, public_key_b64, sign
-
+from paho.mqtt.enums import CallbackAPIVersion
 from system.harness import Stack, wait_until
 
 DEV = "kiosk-uji-01"
@@ -28,7 +24,7 @@ NIP = "198503122010012003"
 
 def event(key, seq: int, device: str = DEV, **patch) -> dict:
     ev = CheckIn(event_id=uuid7(), device_id=device, seq=seq, employee_id=NIP, kind=Kind.IN,
-                 captured_at=datetime.now(timezone.utc), clock_source="ntp",
+                 captured_at=datetime.now(UTC), clock_source="ntp",
                  gps=GpsFix(fix=False), method=Method.FACE,
                  face=FaceVerdict(distance=0.3, threshold=0.5, model="m")).to_wire()
     return sign({**ev, **patch}, key) if key else {**ev, **patch}

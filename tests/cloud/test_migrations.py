@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-
 from hadir_cloud.db.migrate import detect_engine, status, upgrade
 
 SURFACE = """

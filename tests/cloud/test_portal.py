@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from PIL import Image
-
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
 from hadir_cloud.portal import create_app
@@ -19,6 +17,7 @@ from hadir_cloud.users import add_user, create_token
 from hadir_protocol.codec import uuid7
 from hadir_protocol.models import CheckIn, FaceVerdict, Geofence, GpsFix, Kind, Method
 from hadir_protocol.signing import generate_key, public_key_b64, sign
+from PIL import Image
 
 NIP = "198503122010012003"
 
@@ -33,7 +32,7 @@ def jpeg() -> str:
 def portal(fresh_db: str, monkeypatch):
     upgrade(fresh_db)
     key = generate_key()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         add_office(conn, "sdn-1", "SD Negeri 1", "Asia/Makassar", -5.3, 122.5, 50)
         add_device(conn, "kiosk-sdn-1", public_key_b64(key), "sdn-1")

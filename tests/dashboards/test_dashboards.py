@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -68,7 +68,7 @@ def _insert(conn, employee, kind, at, office="kantor-a", inside=True, review=Fal
 
 
 def test_every_panel_runs_on_the_real_schema(schema_db):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with psycopg.connect(schema_db) as conn:
         conn.execute("INSERT INTO offices VALUES ('kantor-a','Kantor A','Asia/Jakarta',-3.2,104.6,50)")
         _insert(conn, "198503122010012003", "in", now - timedelta(minutes=5))

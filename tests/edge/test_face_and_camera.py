@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from hadir_edge.camera.base import CameraError, CameraUnavailable
 from hadir_edge.camera.factory import make_camera
 from hadir_edge.camera.files import load_rgb

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from hadir_edge.liveness import Challenge, Observation, detect_blink, detect_turn, evaluate
 from hadir_edge.liveness.core import choose_challenge, is_still_stream
 from hadir_edge.liveness.landmarks import make_backend
+from PIL import Image
 
 fr = pytest.importorskip("face_recognition")
 

@@ -6,13 +6,27 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-
 from hadir_protocol import (
-    Ack, CheckIn, Config, Method, Reason, Rejected, SignatureError, Status, Telemetry,
-    canonical_bytes, is_nip, nip_problem, parse_checkin, sign, split_checkin_payload, topics,
-    uuid7, verify,
+    Ack,
+    CheckIn,
+    Config,
+    Method,
+    Reason,
+    Rejected,
+    SignatureError,
+    Status,
+    Telemetry,
+    canonical_bytes,
+    fixtures,
+    is_nip,
+    nip_problem,
+    parse_checkin,
+    sign,
+    split_checkin_payload,
+    topics,
+    uuid7,
+    verify,
 )
-from hadir_protocol import fixtures
 from hadir_protocol.codec import encode
 from hadir_protocol.signing import generate_key, load_public_key, public_key_b64
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
-
 from hadir_edge.rules import (
-    DutyApproval, FrameQuality, Refusal, check_quality, decide, geofence_allows, is_repeat,
-    kind_for, sharpness,
+    DutyApproval,
+    FrameQuality,
+    Refusal,
+    check_quality,
+    decide,
+    geofence_allows,
+    is_repeat,
+    kind_for,
+    sharpness,
 )
 from hadir_protocol.models import Kind, ScheduleDay
 
@@ -20,7 +26,7 @@ NIP = "198503122010012003"
 
 
 def at(h: int, m: int, day: int = 5) -> datetime:
-    return datetime(2026, 10, day, h, m, tzinfo=WIB).astimezone(timezone.utc)
+    return datetime(2026, 10, day, h, m, tzinfo=WIB).astimezone(UTC)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
-
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
 from hadir_cloud.devstack import Mosquitto

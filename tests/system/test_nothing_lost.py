@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from hadir_cloud.devstack import Postgres
 
 from .harness import Stack, wait_until

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from hadir_edge.tracking import FaceTracker, GalleryIndex, iou
+from PIL import Image
 
 fr = pytest.importorskip("face_recognition")
 

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import psycopg
-
 from hadir_protocol.signing import SignatureError, load_public_key
 from hadir_protocol.topics import DEVICE_ID_RE
 

@@ -25,14 +25,13 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
-
 from hadir_protocol import topics
 from hadir_protocol.codec import Reason, Rejected, encode, parse_checkin, split_checkin_payload
 from hadir_protocol.models import Ack, AckItem, AckStatus
 from hadir_protocol.signing import SignatureError, load_public_key, verify
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from .rows import COLUMNS, checkin_row
 from .settings import CloudSettings

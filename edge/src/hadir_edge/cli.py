@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 
 import click
-
 from hadir_protocol.identifiers import EMPLOYEE_ID_RE
 from hadir_protocol.models import Kind
 from hadir_protocol.signing import load_or_create_private_key, public_key_b64

@@ -6,7 +6,7 @@ import logging
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hadir_protocol.models import ClockSource
 
@@ -79,7 +79,7 @@ def drift(gps_time: datetime | None, system_time: datetime | None = None) -> flo
     """GPS time minus system time in seconds, or None without a GPS time."""
     if gps_time is None:
         return None
-    now = system_time or datetime.now(timezone.utc)
+    now = system_time or datetime.now(UTC)
     return (gps_time - now).total_seconds()
 
 

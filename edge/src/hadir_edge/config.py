@@ -11,10 +11,9 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
+from hadir_protocol.models import Office, ScheduleDay
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-
-from hadir_protocol.models import Office, ScheduleDay
 
 CONFIG_ENV = "HADIR_EDGE_CONFIG"
 

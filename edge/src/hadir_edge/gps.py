@@ -9,7 +9,7 @@ import json
 import logging
 import math
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 from hadir_protocol.models import Geofence, GpsFix, Office
@@ -47,7 +47,7 @@ class FixedGpsSource:
 
     def fix(self) -> GpsFix:
         """The configured position, stamped now."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         return GpsFix(fix=True, lat=self.cfg.lat, lon=self.cfg.lon, accuracy_m=self.cfg.accuracy_m,
                       satellites=self.cfg.satellites, mode=3, gps_time=now, age_s=0.0)
 
@@ -107,7 +107,7 @@ def fix_from_poll(poll: dict, now: datetime | None = None) -> GpsFix:
     age = None
     if tpv.get("time"):
         gps_time = datetime.fromisoformat(tpv["time"].replace("Z", "+00:00"))
-        age = max(0.0, ((now or datetime.now(timezone.utc)) - gps_time).total_seconds())
+        age = max(0.0, ((now or datetime.now(UTC)) - gps_time).total_seconds())
     epx, epy = tpv.get("epx"), tpv.get("epy")
     accuracy = max(epx, epy) if epx is not None and epy is not None else tpv.get("eph")
     return GpsFix(fix=True, lat=tpv["lat"], lon=tpv["lon"], accuracy_m=accuracy,

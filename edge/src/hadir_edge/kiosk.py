@@ -12,16 +12,15 @@ import base64
 import io
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from numpy.typing import NDArray
-from PIL import Image
-
 from hadir_protocol.codec import uuid7
 from hadir_protocol.models import CheckIn, FaceVerdict, Kind, Method
 from hadir_protocol.signing import load_or_create_private_key, sign
+from numpy.typing import NDArray
+from PIL import Image
 
 from . import clock, rules
 from .camera.base import Camera
@@ -105,7 +104,7 @@ class Kiosk:
         """For a matched face: GPS, geofence, repeat window, clock; then sign and commit."""
         if verdict.status is not FaceStatus.MATCHED or verdict.employee_id is None:
             raise ValueError("only a matched face is recorded")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         office = self.settings.office
         local = now.astimezone(ZoneInfo(office.tz))
         fix = self.gps.fix()

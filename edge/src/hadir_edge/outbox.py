@@ -14,19 +14,18 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-
 from hadir_protocol.models import AckItem, AckStatus
 
 ACKED_HISTORY = 5000
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ class Outbox:
     def due(self, ack_timeout_s: float, limit: int) -> list[Pending]:
         """Events never sent, or sent longer ago than the ack timeout, in seq order."""
         cutoff = datetime.fromtimestamp(
-            datetime.now(timezone.utc).timestamp() - ack_timeout_s, timezone.utc).isoformat()
+            datetime.now(UTC).timestamp() - ack_timeout_s, UTC).isoformat()
         rows = self.db.execute(
             "SELECT seq, event_id, payload, sent_at FROM events "
             "WHERE sent_at IS NULL OR sent_at < ? ORDER BY seq LIMIT ?", (cutoff, limit)
@@ -103,7 +102,7 @@ class Outbox:
     def in_flight(self, ack_timeout_s: float) -> int:
         """Events sent within the ack timeout and not acked yet."""
         cutoff = datetime.fromtimestamp(
-            datetime.now(timezone.utc).timestamp() - ack_timeout_s, timezone.utc).isoformat()
+            datetime.now(UTC).timestamp() - ack_timeout_s, UTC).isoformat()
         return int(self.db.execute("SELECT count(*) FROM events WHERE sent_at >= ?",
                                    (cutoff,)).fetchone()[0])
 

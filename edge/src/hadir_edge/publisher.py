@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
+from hadir_protocol import topics
+from hadir_protocol.codec import batch_payload, encode
+from hadir_protocol.models import Ack, Status
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from pydantic import ValidationError
-
-from hadir_protocol import topics
-from hadir_protocol.codec import batch_payload, encode
-from hadir_protocol.models import Ack, Status
 
 from . import __version__
 from .config import BrokerConfig, PublisherConfig
@@ -68,7 +67,7 @@ class Publisher:
             return
         client.subscribe(topics.ack(self.device_id), qos=1)
         online = Status(device_id=self.device_id, state="online",
-                        at=datetime.now(timezone.utc), version=__version__)
+                        at=datetime.now(UTC), version=__version__)
         client.publish(topics.status(self.device_id), encode(online), qos=1, retain=True)
         self.connected.set()
         self.wake.set()
@@ -141,7 +140,7 @@ class Publisher:
             self._thread.join(5)
         if self.connected.is_set():
             offline = Status(device_id=self.device_id, state="offline",
-                             at=datetime.now(timezone.utc), version=__version__)
+                             at=datetime.now(UTC), version=__version__)
             self.client.publish(topics.status(self.device_id), encode(offline), qos=1,
                                 retain=True).wait_for_publish(2)
         self.client.disconnect()

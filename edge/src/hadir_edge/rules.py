@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from hadir_protocol.models import Kind, ScheduleDay
 
+from .gps import haversine_m
+
 
 class Refusal(StrEnum):
     """Why no event is written; the value is what the screen says."""
@@ -71,7 +73,7 @@ def check_quality(q: FrameQuality, limits: QualityLimits = QualityLimits()) -> R
     return None
 
 
-def sharpness(grey_face: "object") -> float:
+def sharpness(grey_face: object) -> float:
     """Variance of the Laplacian of a grey face crop (OpenCV), the usual blur measure."""
     import cv2  # imported here: the rules stay importable without OpenCV
 
@@ -99,16 +101,6 @@ def is_repeat(
     """True when the same person made the same kind of event within the window."""
     horizon = now - timedelta(seconds=window_s)
     return any(k is kind and horizon <= at <= now for at, k in recent)
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres."""
-    from math import asin, cos, radians, sin, sqrt
-
-    p1, p2 = radians(lat1), radians(lat2)
-    dp, dl = p2 - p1, radians(lon2 - lon1)
-    a = sin(dp / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2
-    return 2 * 6_371_000 * asin(sqrt(a))
 
 
 def geofence_allows(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ..config import CameraConfig, FilesCamera as FilesCfg, Picamera2Camera as PiCfg, V4l2Camera as V4lCfg
+from ..config import CameraConfig
+from ..config import FilesCamera as FilesCfg
+from ..config import Picamera2Camera as PiCfg
+from ..config import V4l2Camera as V4lCfg
 from .base import Camera
 
 
