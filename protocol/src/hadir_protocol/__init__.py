@@ -1,7 +1,15 @@
 """Hadir wire contract v1: topics, message models, canonical bytes, signatures."""
 
 from . import topics
-from .codec import Reason, Rejected, batch_payload, encode, parse_checkin, split_checkin_payload, uuid7
+from .codec import (
+    Reason,
+    Rejected,
+    batch_payload,
+    encode,
+    parse_checkin,
+    split_checkin_payload,
+    uuid7,
+)
 from .identifiers import is_nip, nip_problem
 from .models import (
     Ack,
