@@ -33,25 +33,12 @@ MONTH = "2026-10"
 OFFICES = (("kantor-wib", "Asia/Jakarta", "+07", 5), ("kantor-wita", "Asia/Makassar", "+08", 5),
            ("sekolah-wit", "Asia/Jayapura", "+09", 6))
 UNITS = 40
-_MINIMAL_0001 = """
-CREATE TABLE IF NOT EXISTS offices (id text PRIMARY KEY, name text NOT NULL, tz text NOT NULL,
-    lat double precision, lon double precision, radius_m double precision);
-CREATE TABLE IF NOT EXISTS checkins (event_id uuid NOT NULL, device_id text NOT NULL,
-    employee_id text NOT NULL, kind text NOT NULL, captured_at timestamptz NOT NULL,
-    method text NOT NULL DEFAULT 'face', review_required boolean NOT NULL DEFAULT false,
-    geofence_inside boolean, PRIMARY KEY (event_id, captured_at));
-"""
 
 
 def prepare(url: str) -> None:
-    """Migrations through the runner where it exists, else a minimal 0001 plus 0100."""
-    try:
-        from hadir_cloud.db.migrate import upgrade  # type: ignore[import-not-found]
-    except ImportError:
-        with psycopg.connect(url) as conn:
-            conn.execute(_MINIMAL_0001)
-            conn.execute((store.MIGRATIONS / "0100_tpp.sql").read_text(encoding="utf-8"))
-        return
+    """The project's migrations (0001 spine, 0100 TPP)."""
+    from hadir_cloud.db.migrate import upgrade
+
     upgrade(url)
 
 

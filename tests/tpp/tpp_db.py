@@ -11,31 +11,12 @@ from hadir_cloud.tpp import store
 from hadir_cloud.tpp.rules import load_dir, shipped_dir
 from hadir_cloud.tpp.status import Punch
 
-MIGRATION = store.MIGRATIONS / "0100_tpp.sql"
-
-# the columns of 0001 that TPP reads, for when the spine's migration is not there yet
-_MINIMAL_0001 = """
-CREATE TABLE IF NOT EXISTS offices (id text PRIMARY KEY, name text NOT NULL, tz text NOT NULL,
-    lat double precision, lon double precision, radius_m double precision);
-CREATE TABLE IF NOT EXISTS checkins (event_id uuid NOT NULL, device_id text NOT NULL,
-    employee_id text NOT NULL, kind text NOT NULL, captured_at timestamptz NOT NULL,
-    method text NOT NULL DEFAULT 'face', review_required boolean NOT NULL DEFAULT false,
-    geofence_inside boolean, PRIMARY KEY (event_id, captured_at));
-"""
-
 
 def prepare(url: str) -> None:
-    """Apply the migrations (the runner where it exists, else a minimal 0001 plus 0100)."""
-    try:
-        from hadir_cloud.db.migrate import upgrade  # type: ignore[import-not-found]
-    except ImportError:
-        upgrade = None
-    if upgrade is not None:
-        upgrade(url)
-        return
-    with psycopg.connect(url) as conn:
-        conn.execute(_MINIMAL_0001)
-        conn.execute(Path(MIGRATION).read_text(encoding="utf-8"))
+    """Apply the project's migrations (0001 spine, 0100 TPP)."""
+    from hadir_cloud.db.migrate import upgrade
+
+    upgrade(url)
 
 
 def seed_reference(conn: psycopg.Connection, schedules: list, calendar_file: Path | None) -> None:
