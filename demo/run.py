@@ -241,10 +241,14 @@ def main() -> int:
         token = run([str(BIN / "hadir-cloud"), "token", "--name", "demo"], env).strip()
         token = token.splitlines()[-1] if token else ""
         if not args.check:
+            password = secrets.token_urlsafe(9)
+            run([str(BIN / "hadir-cloud"), "user", "add", "--username", "admin",
+                 "--password-file", "-"], env, input=password)
             for k in kiosks:
                 kenv = {**env, "HADIR_EDGE_CONFIG": str(data_dirs[k.device_id] / "hadir-edge.toml")}
                 stack.spawn(k.device_id, [edge, "run", "--simulate-every", str(args.every)], kenv)
-            print(f"\nPortal Hadir: http://127.0.0.1:{port}/  (token API: {token})")
+            print(f"\nPortal Hadir: http://127.0.0.1:{port}/  — masuk sebagai admin / {password}")
+            print(f"API: curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/api/checkins")
             print("Log di", args.workdir, "— Ctrl-C untuk berhenti.")
             while all(p.poll() is None for _, p in stack.procs):
                 time.sleep(1)
