@@ -222,6 +222,8 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, default=ROOT / ".demo")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # SIGTERM (systemd, timeout, CI) stops the stack like Ctrl-C: nothing is left running
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
