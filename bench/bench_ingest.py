@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -116,66 +117,56 @@ def bench_copy(pg: Postgres, keys, events) -> float:
     return len(rows) / dt
 
 
-def bench_passthrough(broker: Mosquitto, singles: dict[str, list[bytes]]) -> float:
-    """Broker + paho to a subscriber that does nothing."""
-    total = sum(len(v) for v in singles.values())
-    got = threading.Event()
+def through_subscriber(broker: Mosquitto, payloads: dict[str, list[bytes]], name: str,
+                       handle: Callable[[bytes], None]) -> float:
+    """Messages/s from the publishers through the broker into one QoS 1 subscriber."""
+    total = sum(len(v) for v in payloads.values())
+    done = threading.Event()
     n = [0]
 
     def on_message(client, userdata, msg):  # type: ignore[no-untyped-def]
+        handle(msg.payload)
         n[0] += 1
         if n[0] >= total:
-            got.set()
+            done.set()
 
-    sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="passthrough", protocol=mqtt.MQTTv5)
+    sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=name, protocol=mqtt.MQTTv5)
     sub.on_message = on_message
     sub.connect("127.0.0.1", broker.port)
     sub.subscribe("hadir/v1/+/checkin", qos=1)
     sub.loop_start()
     time.sleep(0.5)
     t0 = time.perf_counter()
-    publish_all(broker.port, singles)
-    got.wait(300)
+    publish_all(broker.port, payloads)
+    done.wait(600)
     dt = time.perf_counter() - t0
     sub.loop_stop()
     sub.disconnect()
     return total / dt
+
+
+def bench_passthrough(broker: Mosquitto, singles: dict[str, list[bytes]]) -> float:
+    """Broker + paho to a subscriber that does nothing."""
+    return through_subscriber(broker, singles, "passthrough", lambda _payload: None)
 
 
 def bench_naive(pg: Postgres, broker: Mosquitto, keys, singles, limit: int) -> float:
     """One INSERT and one COMMIT per message (parse, no batching)."""
     url = fresh(pg, keys)
     sample = {d: v[: max(1, limit // len(singles))] for d, v in singles.items()}
-    total = sum(len(v) for v in sample.values())
     conn = psycopg.connect(url)
-    cols = ", ".join(COLUMNS)
-    done = threading.Event()
-    n = [0]
+    insert = (f"INSERT INTO checkins ({', '.join(COLUMNS)}) "
+              f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT DO NOTHING")
 
-    def on_message(client, userdata, msg):  # type: ignore[no-untyped-def]
-        raw = json.loads(msg.payload)
-        conn.execute(f"INSERT INTO checkins ({cols}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
-                     "ON CONFLICT DO NOTHING", checkin_row(CheckIn.model_validate(raw), raw))
+    def handle(payload: bytes) -> None:
+        raw = json.loads(payload)
+        conn.execute(insert, checkin_row(CheckIn.model_validate(raw), raw))
         conn.commit()
-        n[0] += 1
-        if n[0] >= total:
-            done.set()
 
-    sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="naive", protocol=mqtt.MQTTv5)
-    sub.on_message = on_message
-    sub.connect("127.0.0.1", broker.port)
-    sub.subscribe("hadir/v1/+/checkin", qos=1)
-    sub.loop_start()
-    time.sleep(0.5)
-    t0 = time.perf_counter()
-    publish_all(broker.port, sample)
-    done.wait(600)
-    dt = time.perf_counter() - t0
-    sub.loop_stop()
-    sub.disconnect()
+    rate = through_subscriber(broker, sample, "naive", handle)
     conn.close()
     pg.drop_database(url)
-    return total / dt
+    return rate
 
 
 def bench_ingest(pg: Postgres, broker: Mosquitto, keys, payloads, events_total: int,
