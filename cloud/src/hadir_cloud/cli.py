@@ -172,14 +172,30 @@ def user_add(username: str, password_file: click.utils.LazyFile, role: str) -> N
     click.echo(f"pengguna {username} tersimpan")
 
 
-@main.command("token")
-@click.option("--name", required=True, help="What the token is for.")
-def token(name: str) -> None:
-    """Create an API token (printed once) for `Authorization: Bearer …`."""
+def _create_token(name: str) -> None:
+    """Create a token named `name` and print it once."""
     from .users import create_token
 
     with _connect() as conn:
         click.echo(create_token(conn, name))
+
+
+@main.group("token", invoke_without_command=True)
+@click.option("--name", help="What the token is for (short form of `token create --name`).")
+@click.pass_context
+def token(ctx: click.Context, name: str | None) -> None:
+    """API tokens for `Authorization: Bearer …` (`token create --name N`)."""
+    if ctx.invoked_subcommand is None:
+        if not name:
+            raise click.UsageError("--name wajib diisi (atau pakai `token create --name`).")
+        _create_token(name)
+
+
+@token.command("create")
+@click.option("--name", required=True, help="What the token is for.")
+def token_create(name: str) -> None:
+    """Create an API token (printed once) for `Authorization: Bearer …`."""
+    _create_token(name)
 
 
 @main.command("ingest")
