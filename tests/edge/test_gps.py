@@ -29,20 +29,28 @@ def gpsfake(log: Path):
     return proc, port
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """gpsfake can ignore SIGTERM while its gpsd child runs: kill it then, leave nothing behind."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 @pytest.fixture
 def gpsd_fix():
     proc, port = gpsfake(DATA / "ogan_ilir_fix.nmea")
     yield port
-    proc.terminate()
-    proc.wait(10)
+    stop(proc)
 
 
 @pytest.fixture
 def gpsd_nofix():
     proc, port = gpsfake(DATA / "no_fix.nmea")
     yield port
-    proc.terminate()
-    proc.wait(10)
+    stop(proc)
 
 
 def test_gpsd_3d_fix_in_ogan_ilir(gpsd_fix):
