@@ -33,16 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "edge" / "src"))
 
 import face_recognition  # noqa: E402
+from hadir_edge.camera.files import letterbox as frame_640  # noqa: E402
 from hadir_edge.tracking import FaceTracker, GalleryIndex  # noqa: E402
-
-
-def frame_640(img: Image.Image) -> np.ndarray:
-    """Place a photo in a 640×480 frame."""
-    img = img.convert("RGB")
-    img.thumbnail((640, 480))
-    canvas = Image.new("RGB", (640, 480), (90, 90, 90))
-    canvas.paste(img, ((640 - img.width) // 2, (480 - img.height) // 2))
-    return np.array(canvas)
 
 
 def load_frames() -> list[tuple[str, np.ndarray]]:

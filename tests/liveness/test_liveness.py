@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hadir_edge.camera.files import letterbox
 from hadir_edge.liveness import Challenge, Observation, detect_blink, detect_turn, evaluate
 from hadir_edge.liveness.core import choose_challenge, is_still_stream
 from hadir_edge.liveness.landmarks import make_backend
@@ -21,11 +22,7 @@ PHOTOS = ["obama/obama1.jpg", "kit_harington/kit1.jpg", "rose_leslie/rose1.jpg"]
 
 def frame_640(path) -> np.ndarray:
     """A 640×480 kiosk frame with the photo in it."""
-    img = Image.open(path).convert("RGB")
-    img.thumbnail((640, 480))
-    canvas = Image.new("RGB", (640, 480), (90, 90, 90))
-    canvas.paste(img, ((640 - img.width) // 2, (480 - img.height) // 2))
-    return np.array(canvas)
+    return letterbox(Image.open(path))
 
 
 def close_eyes(frame: np.ndarray, marks: dict, level: float) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hadir_edge.camera.files import letterbox
 from hadir_edge.tracking import FaceTracker, GalleryIndex, iou
 from PIL import Image
 
@@ -11,11 +12,8 @@ fr = pytest.importorskip("face_recognition")
 
 
 def frame_640(path) -> np.ndarray:
-    img = Image.open(path).convert("RGB")
-    img.thumbnail((640, 480))
-    canvas = Image.new("RGB", (640, 480), (90, 90, 90))
-    canvas.paste(img, ((640 - img.width) // 2, (480 - img.height) // 2))
-    return np.array(canvas)
+    """A 640×480 kiosk frame with the photo in it."""
+    return letterbox(Image.open(path))
 
 
 def test_gallery_index_matches_brute_force():

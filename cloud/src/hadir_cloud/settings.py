@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 from pydantic import Field
@@ -34,7 +35,10 @@ class CloudSettings(BaseSettings):
     broker_username: str | None = Field(None, description="MQTT username of the ingest")
     broker_password_file: Path | None = Field(None, description="file holding the MQTT password")
     broker_tls: bool = Field(False, description="connect to the broker over TLS")
-    ingest_client_id: str = Field("hadir-ingest-1", description="MQTT client id of this worker")
+    ingest_client_id: str = Field(
+        default_factory=lambda: f"hadir-ingest-{socket.gethostname()}",
+        description="MQTT client id of this worker: stable across its restarts (the broker "
+        "keeps its session and unacked messages) and different for every worker")
     ingest_batch_events: int = Field(2000, ge=1, description="flush after this many events")
     ingest_flush_ms: int = Field(50, ge=1, description="or after this many milliseconds")
     ingest_receive_maximum: int = Field(2000, ge=1, description="unacked messages in flight")

@@ -6,8 +6,10 @@ from .codec import (
     Rejected,
     batch_payload,
     encode,
+    pack_encoding,
     parse_checkin,
     split_checkin_payload,
+    unpack_encoding,
     uuid7,
 )
 from .identifiers import is_nip, nip_problem
@@ -18,13 +20,18 @@ from .models import (
     CheckIn,
     CheckInBatch,
     ClockSource,
+    Command,
+    CommandName,
     Config,
     FaceVerdict,
+    GalleryDelta,
+    GalleryPerson,
     Geofence,
     GpsFix,
     Kind,
     Method,
     Office,
+    Reply,
     Status,
     Telemetry,
     Thresholds,
@@ -32,9 +39,10 @@ from .models import (
 from .signing import SignatureError, canonical_bytes, sign, verify
 
 __all__ = [
-    "Ack", "AckItem", "AckStatus", "CheckIn", "CheckInBatch", "ClockSource", "Config",
-    "FaceVerdict", "Geofence", "GpsFix", "Kind", "Method", "Office", "Reason", "Rejected",
-    "SignatureError", "Status", "Telemetry", "Thresholds", "batch_payload", "canonical_bytes",
-    "encode", "is_nip", "nip_problem", "parse_checkin", "sign", "split_checkin_payload",
-    "topics", "uuid7", "verify",
+    "Ack", "AckItem", "AckStatus", "batch_payload", "canonical_bytes", "CheckIn",
+    "CheckInBatch", "ClockSource", "Command", "CommandName", "Config", "encode", "FaceVerdict",
+    "GalleryDelta", "GalleryPerson", "Geofence", "GpsFix", "is_nip", "Kind", "Method",
+    "nip_problem", "Office", "pack_encoding", "parse_checkin", "Reason", "Rejected", "Reply",
+    "sign", "SignatureError", "split_checkin_payload", "Status", "Telemetry", "Thresholds",
+    "topics", "unpack_encoding", "uuid7", "verify",
 ]

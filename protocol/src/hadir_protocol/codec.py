@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import struct
 import time
 import uuid
 from enum import StrEnum
@@ -14,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from .models import (
     CHECKIN_BATCH_SCHEMA,
     CHECKIN_SCHEMA,
+    ENCODING_DIM,
     MAX_MESSAGE_BYTES,
     CheckIn,
     CheckInBatch,
@@ -122,3 +125,16 @@ def uuid7() -> uuid.UUID:
     value |= 0b10 << 62
     value |= rand & ((1 << 62) - 1)
     return uuid.UUID(int=value)
+
+
+_ENC = struct.Struct(f"<{ENCODING_DIM}f")
+
+
+def pack_encoding(values: Any) -> str:
+    """A 128-D face encoding as base64 of little-endian float32 (the gallery's wire form)."""
+    return base64.b64encode(_ENC.pack(*[float(v) for v in values])).decode()
+
+
+def unpack_encoding(text: str) -> tuple[float, ...]:
+    """The inverse of `pack_encoding`."""
+    return _ENC.unpack(base64.b64decode(text))

@@ -23,6 +23,9 @@ ACK_SCHEMA = "hadir.ack/1"
 STATUS_SCHEMA = "hadir.status/1"
 TELEMETRY_SCHEMA = "hadir.telemetry/1"
 CONFIG_SCHEMA = "hadir.config/1"
+GALLERY_SCHEMA = "hadir.gallery/1"
+COMMAND_SCHEMA = "hadir.cmd/1"
+REPLY_SCHEMA = "hadir.reply/1"
 
 #: Largest MQTT payload the ingest accepts (a batch of events with small photos).
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024
@@ -210,6 +213,14 @@ class Telemetry(_Msg):
     disk_free_mb: float | None = None
     temperature_c: float | None = None
     clock_source: ClockSource | None = None
+    gps_fix: bool | None = None
+    camera_state: str | None = Field(None, description="ok, or the camera's last error")
+    config_version: int | None = Field(None, ge=0, description="config applied (0: none)")
+    gallery_version: int | None = Field(None, ge=0, description="gallery applied (0: empty)")
+    gallery_size: int | None = Field(None, ge=0)
+    rejected_count: int | None = Field(None, ge=0, description="events the cloud refused")
+    rss_mb: float | None = Field(None, ge=0, description="the kiosk service's memory")
+    uptime_s: float | None = Field(None, ge=0)
     version: str
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
@@ -251,5 +262,91 @@ class Config(_Msg):
     office: Office
     schedule: list[ScheduleDay] = Field(default_factory=list)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+#: Size of one face encoding (dlib's 128-D float32, base64 of 512 bytes).
+ENCODING_DIM = 128
+
+
+class GalleryPerson(_Msg):
+    """One enrolled person in a gallery delta: id, display name and face encodings."""
+
+    employee_id: EmployeeId
+    name: str = Field(min_length=1, max_length=120)
+    encodings_b64: list[str] = Field(
+        min_length=1, max_length=20,
+        description="each a base64 little-endian float32 vector of 128 values")
+
+    @model_validator(mode="after")
+    def _sizes(self) -> GalleryPerson:
+        import base64
+        import binascii
+
+        for enc in self.encodings_b64:
+            try:
+                raw = base64.b64decode(enc, validate=True)
+            except binascii.Error as err:
+                raise ValueError(f"encoding is not base64: {err}") from err
+            if len(raw) != ENCODING_DIM * 4:
+                raise ValueError(f"an encoding must be {ENCODING_DIM} float32 values")
+        return self
+
+
+class GalleryDelta(_Msg):
+    """Cloud → kiosk face gallery change, from `base_version` to `version`.
+
+    `base_version` 0 is a full snapshot that replaces the kiosk's gallery. A
+    kiosk applies a delta only on top of the version it holds; otherwise it
+    ignores it and its telemetry shows the version it has, so the cloud sends
+    what it lacks (or a snapshot).
+    """
+
+    schema_: Literal["hadir.gallery/1"] = Field(GALLERY_SCHEMA, alias="schema")
+    device_id: DeviceId
+    base_version: int = Field(ge=0)
+    version: int = Field(ge=1)
+    upserts: list[GalleryPerson] = Field(default_factory=list)
+    removals: list[EmployeeId] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _order(self) -> GalleryDelta:
+        if self.version <= self.base_version:
+            raise ValueError("version must be greater than base_version")
+        return self
+
+
+class CommandName(StrEnum):
+    """What the cloud may ask a kiosk to do."""
+
+    RESYNC_GALLERY = "resync-gallery"
+    SEND_LOGS = "send-logs"
+    ROTATE_CREDENTIALS = "rotate-credentials"
+
+
+class Command(_Msg):
+    """Cloud → kiosk request on `cmd/{name}`; the reply carries the same correlation id."""
+
+    schema_: Literal["hadir.cmd/1"] = Field(COMMAND_SCHEMA, alias="schema")
+    correlation_id: str = Field(min_length=1, max_length=64)
+    issued_at: UtcDatetime
+    args: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class Reply(_Msg):
+    """Kiosk → cloud answer on `reply/{name}`."""
+
+    schema_: Literal["hadir.reply/1"] = Field(REPLY_SCHEMA, alias="schema")
+    correlation_id: str = Field(min_length=1, max_length=64)
+    device_id: DeviceId
+    ok: bool
+    error: str | None = None
+    result: dict = Field(default_factory=dict)
+    signature: str | None = Field(None, description="Ed25519 by the device key, over canonical bytes")
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)

@@ -31,7 +31,7 @@ ORDER BY c.captured_at DESC
 """
 
 
-def _day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
     # the widest local day across Indonesia's zones, narrowed per row by its office's zone
     start = datetime.combine(day, datetime.min.time(), ZoneInfo("Asia/Jayapura"))
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), ZoneInfo("Asia/Jakarta"))
@@ -39,7 +39,7 @@ def _day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
 
 
 def _rows(day: date, device: str | None) -> list[dict[str, Any]]:
-    start, end = _day_bounds(day, DEFAULT_TZ)
+    start, end = _day_bounds(day)
     cur = db().execute(_SELECT, {"tz": DEFAULT_TZ, "start": start, "end": end, "device": device})
     names = [c.name for c in cur.description or []]
     out = []

@@ -25,6 +25,15 @@ def load_rgb(path: Path) -> NDArray[np.uint8]:
         raise CameraError(f"{path}: not a readable image: {err}") from err
 
 
+def letterbox(img: Image.Image, width: int = 640, height: int = 480) -> NDArray[np.uint8]:
+    """The image scaled down to fit a width×height frame, centred on grey (a camera-sized frame)."""
+    img = img.convert("RGB")
+    img.thumbnail((width, height))
+    canvas = Image.new("RGB", (width, height), (90, 90, 90))
+    canvas.paste(img, ((width - img.width) // 2, (height - img.height) // 2))
+    return np.array(canvas)
+
+
 class FilesCamera:
     """Returns the configured images in turn."""
 
