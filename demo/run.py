@@ -264,7 +264,7 @@ def main() -> int:
             for _ in range(args.per_kiosk):
                 result = json.loads(run([edge, "checkin"], kenv).strip().splitlines()[-1])
                 expected.add(str(result["event_id"]))
-            stack.spawn(k.device_id, [edge, "run"], kenv)
+            stack.spawn(k.device_id, [edge, "run", "--headless"], kenv)
         print(f"• {len(expected)} check-in dibuat; menunggu semuanya tampil di portal …")
         deadline = time.monotonic() + 120
         seen: set[str] = set()

@@ -14,6 +14,7 @@ from hadir_edge.liveness import Challenge, Observation, detect_blink, detect_tur
 from hadir_edge.liveness.core import choose_challenge, is_still_stream
 from hadir_edge.liveness.landmarks import make_backend
 from PIL import Image
+from system.scenes import close_eyes, sensor_noise
 
 fr = pytest.importorskip("face_recognition")
 
@@ -23,27 +24,6 @@ PHOTOS = ["obama/obama1.jpg", "kit_harington/kit1.jpg", "rose_leslie/rose1.jpg"]
 def frame_640(path) -> np.ndarray:
     """A 640×480 kiosk frame with the photo in it."""
     return letterbox(Image.open(path))
-
-
-def close_eyes(frame: np.ndarray, marks: dict, level: float) -> np.ndarray:
-    """Blend each eye region towards the skin below it by `level` (1 = shut)."""
-    out = frame.copy()
-    for eye in ("left_eye", "right_eye"):
-        (x1, y1), (x2, y2) = marks[eye][:2]
-        w = abs(x2 - x1)
-        cx, cy = (x1 + x2) // 2, (y1 + y2) // 2
-        skin = frame[int(cy + w * 0.5):int(cy + w * 0.7), int(cx - w * 0.3):int(cx + w * 0.3)]
-        skin_rgb = skin.reshape(-1, 3).mean(0)
-        hh = int(w * 0.3)
-        ys, xs = slice(cy - hh, cy + hh + 1), slice(int(cx - w * 0.6), int(cx + w * 0.6) + 1)
-        region = out[ys, xs].astype(float)
-        out[ys, xs] = (region * (1 - level) + skin_rgb * level).astype(np.uint8)
-    return out
-
-
-def sensor_noise(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """What a camera adds to every frame of a live scene."""
-    return np.clip(frame.astype(int) + rng.integers(-4, 5, frame.shape), 0, 255).astype(np.uint8)
 
 
 def phone_screen(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:

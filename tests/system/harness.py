@@ -128,21 +128,28 @@ class Stack:
         return self.ingest
 
     def add_kiosk(self, device_id: str, photo: Path, employee: str, *, batch_max: int = 20,
-                  window: int = 2, ack_timeout_s: float = 5.0) -> KioskSetup:
-        """Configure, key, register and enroll a kiosk; recognise the person once."""
+                  window: int = 2, ack_timeout_s: float = 5.0, camera: Path | None = None,
+                  repeat_window_s: int = 0, tables: str = "", name: str | None = None,
+                  top: str = "") -> KioskSetup:
+        """Configure, key, register and enroll a kiosk; recognise the person once.
+
+        `camera` (default: the photo) is what the files camera shows; `tables` is
+        more TOML appended to the configuration, `top` more top-level keys.
+        """
         data = self.tmp / device_id
         data.mkdir(parents=True)
         cfg = data / "hadir-edge.toml"
         cfg.write_text(f"""\
 device_id = "{device_id}"
 data_dir = "{data}"
-repeat_window_s = 0
+repeat_window_s = {repeat_window_s}
+{top}
 [broker]
 host = "127.0.0.1"
 port = {self.broker.port}
 [camera]
 type = "files"
-paths = ["{photo}"]
+paths = ["{camera or photo}"]
 [gps]
 type = "fixed"
 lat = {OFFICE[3] + 0.0001}
@@ -158,6 +165,7 @@ radius_m = {OFFICE[5]}
 batch_max = {batch_max}
 window = {window}
 ack_timeout_s = {ack_timeout_s}
+{tables}
 """)
         settings = load(cfg)
         key = load_or_create_private_key(data / "device_key.pem")
@@ -167,7 +175,7 @@ ack_timeout_s = {ack_timeout_s}
         frame = load_rgb(photo)
         enc, faces = kiosk.engine.encode_single(frame)
         assert enc is not None, f"{photo}: {faces} faces"
-        kiosk.engine.gallery.add(employee, enc)
+        kiosk.engine.gallery.add(employee, enc, name)
         verdict = kiosk.engine.identify(frame)
         assert verdict.status is FaceStatus.MATCHED and verdict.employee_id == employee
         env = {**os.environ, "HADIR_EDGE_CONFIG": str(cfg)}
@@ -175,10 +183,11 @@ ack_timeout_s = {ack_timeout_s}
         self.kiosks[device_id] = setup
         return setup
 
-    def start_kiosk(self, device_id: str) -> Proc:
-        """Start `hadir-edge run` for a kiosk (its publisher)."""
+    def start_kiosk(self, device_id: str, *args: str, headless: bool = True) -> Proc:
+        """Start `hadir-edge run` for a kiosk (headless: its publisher and device life only)."""
         k = self.kiosks[device_id]
-        runner = Proc(device_id, [str(BIN / "hadir-edge"), "run"], k.env,
+        cmd = [str(BIN / "hadir-edge"), "run", *(["--headless"] if headless else []), *args]
+        runner = Proc(device_id, cmd, k.env,
                       self.tmp / f"{device_id}.log").start()
         self.runners[device_id] = runner
         return runner

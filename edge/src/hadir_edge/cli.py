@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -31,9 +32,12 @@ def _settings(config_path: Path | None) -> EdgeSettings:
 
 
 def _engine(settings: EdgeSettings):  # type: ignore[no-untyped-def]
-    from .face import FaceEngine, Gallery
+    from .face import FaceEngine, GalleryError, open_gallery
 
-    gallery = Gallery(settings.data_dir / "gallery")
+    try:
+        gallery = open_gallery(settings)
+    except GalleryError as err:
+        raise click.ClickException(str(err)) from err
     return FaceEngine(gallery, settings.face.threshold, settings.face.upsample,
                       settings.face.num_jitters)
 
@@ -80,8 +84,10 @@ def pubkey(config_path: Path | None) -> None:
 @main.command()
 @config_option
 @click.option("--employee", required=True, help="NIP (or other staff id) of the person.")
+@click.option("--name", help="Name shown on the screen.")
 @click.argument("photos", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def enroll(config_path: Path | None, employee: str, photos: tuple[Path, ...]) -> None:
+def enroll(config_path: Path | None, employee: str, name: str | None,
+           photos: tuple[Path, ...]) -> None:
     """Enroll a person from photos with exactly one face each."""
     from .camera.base import CameraError
     from .camera.files import load_rgb
@@ -98,7 +104,7 @@ def enroll(config_path: Path | None, employee: str, photos: tuple[Path, ...]) ->
         if enc is None:
             what = "tidak ada wajah" if faces == 0 else f"{faces} wajah (harus tepat satu)"
             raise click.ClickException(f"{photo}: {what}; foto tidak didaftarkan")
-        engine.gallery.add(employee, enc)
+        engine.gallery.add(employee, enc, name)
         added += 1
     click.echo(f"{employee}: {added} foto didaftarkan (galeri {len(engine.gallery)} wajah)")
 
@@ -160,47 +166,125 @@ def status(config_path: Path | None) -> None:
     box.close()
 
 
+def _log_to_file(path: Path) -> None:
+    """Also log to a rotating file: what `send-logs` sends to the cloud."""
+    from logging.handlers import RotatingFileHandler
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(path, maxBytes=2 * 2**20, backupCount=3)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+
+
+def _open_gallery_or_start_empty(settings: EdgeSettings):  # type: ignore[no-untyped-def]
+    """The gallery; an unreadable one is kept aside and the kiosk starts empty (cloud resends)."""
+    from .face import GalleryError, open_gallery
+
+    try:
+        return open_gallery(settings)
+    except GalleryError as err:
+        bad = settings.data_dir / f"gallery.enc.bad-{int(__import__('time').time())}"
+        (settings.data_dir / "gallery.enc").replace(bad)
+        logger.error("%s; kept as %s, starting with an empty gallery", err, bad)
+        return open_gallery(settings)
+
+
 @main.command()
 @config_option
+@click.option("--headless", is_flag=True,
+              help="No camera and no screen: drain the outbox and keep the device life only.")
 @click.option("--simulate-every", type=float, default=0.0,
-              help="Also check in from the camera every N seconds (simulated kiosks).")
-def run(config_path: Path | None, simulate_every: float) -> None:
-    """The kiosk service: drain the outbox to the cloud until stopped."""
+              help="No screen; check in from the camera every N seconds (simulated kiosks).")
+@click.option("--time-scale", type=float, default=1.0, hidden=True,
+              help="Simulation: kiosk time runs this many times faster than real time.")
+@click.option("--sim-start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]), hidden=True,
+              help="Simulation: kiosk time starts here (ISO with offset).")
+@click.option("--sim-until", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]), hidden=True,
+              help="Simulation: no more simulated check-ins after this kiosk time.")
+def run(config_path: Path | None, headless: bool, simulate_every: float, time_scale: float,
+        sim_start: datetime | None, sim_until: datetime | None) -> None:
+    """The kiosk service: camera loop and screen, outbox drain, telemetry, config, commands."""
+    import time
+
+    from .device import DeviceAgent
+    from .face import FaceEngine
+    from .identity import DeviceIdentity
     from .outbox import Outbox
     from .publisher import Publisher
+    from .runtime import RuntimeConfig
     from .sdnotify import Notifier
 
     s = _settings(config_path)
-    load_or_create_private_key(s.data_dir / "device_key.pem")
-    kiosk = None
-    if simulate_every > 0:
+    _log_to_file(s.log_path())
+    identity = DeviceIdentity(s.data_dir)
+    outbox = Outbox(s.data_dir / "outbox.sqlite")
+    runtime = RuntimeConfig(s)
+    gallery = _open_gallery_or_start_empty(s)
+    pub = Publisher(s.device_id, outbox, s.broker, s.publisher)
+    t0, real0 = time.monotonic(), datetime.now(UTC)
+    start = sim_start.astimezone(UTC) if sim_start else real0
+
+    def now() -> datetime:
+        return start + timedelta(seconds=(time.monotonic() - t0) * time_scale)
+
+    kiosk = loop = screen = None
+    if not headless:
+        from .camera.factory import make_camera
+        from .gps import make_gps
         from .kiosk import Kiosk
 
-        kiosk = Kiosk.from_settings(s)
-        outbox = kiosk.outbox
-    else:
-        outbox = Outbox(s.data_dir / "outbox.sqlite")
-    pub = Publisher(s.device_id, outbox, s.broker, s.publisher)
+        engine = FaceEngine(gallery, runtime.face_distance, s.face.upsample, s.face.num_jitters)
+        kiosk = Kiosk(s, make_camera(s.camera), engine, make_gps(s.gps), outbox, runtime,
+                      identity, now=now)
+        if simulate_every <= 0:
+            from .screen.app import ScreenServer, create_screen_app
+            from .screen.live import LiveLoop
+
+            loop = LiveLoop(kiosk, s.liveness, s.screen.result_hold_s, pub.connected)
+            screen = ScreenServer(create_screen_app(kiosk, loop, pub.connected),
+                                  s.screen.host, s.screen.port)
+    gps = kiosk.gps if kiosk else None
+    agent = DeviceAgent(s, pub, outbox, gallery, runtime, identity,
+                        gps_fix=(lambda: gps.fix()) if gps else (lambda: None),
+                        camera_state=(lambda: loop.camera_state) if loop else (lambda: None))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     notify = Notifier()
     pub.start()
+    if loop and screen:
+        loop.start()
+        screen.start()
     notify.ready(f"antrean {outbox.depth()}")
     tick = min(notify.watchdog_interval_s() or 5.0, 5.0)
-    next_checkin = 0.0
-    import time
-
+    if simulate_every > 0:
+        tick = min(tick, simulate_every)
+    beat_every = s.telemetry_interval_s / time_scale
+    next_checkin = next_beat = 0.0
     while not stop.is_set():
-        if kiosk is not None and time.monotonic() >= next_checkin:
-            result = kiosk.check_in()
-            logger.info("simulated check-in: %s %s", result.status, result.message)
-            next_checkin = time.monotonic() + simulate_every
+        mono = time.monotonic()
+        if kiosk is not None and simulate_every > 0 and mono >= next_checkin:
+            if sim_until is not None and now() >= sim_until:
+                logger.info("simulation over at %s; draining only", now().isoformat())
+                simulate_every = float("inf")  # no more check-ins; the service goes on
+            else:
+                result = kiosk.check_in()
+                logger.info("simulated check-in: %s %s", result.status, result.message)
+            next_checkin = mono + simulate_every
+        if mono >= next_beat:
+            agent.heartbeat()
+            next_beat = mono + beat_every
         pub.wake.set()
         notify.watchdog()
         notify.status(f"antrean {outbox.depth()}, "
                       f"{'terhubung' if pub.connected.is_set() else 'jaringan terputus'}")
-        stop.wait(min(tick, simulate_every) if kiosk else tick)
+        stop.wait(max(0.0, min(tick, next_beat - time.monotonic(),
+                               (next_checkin - time.monotonic()) if simulate_every > 0 else tick)))
     notify.stopping()
+    if loop and screen:
+        screen.stop()
+        loop.stop()
     pub.stop()
+    if kiosk:
+        kiosk.camera.close()
     outbox.close()

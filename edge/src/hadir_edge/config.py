@@ -56,7 +56,8 @@ class FilesCamera(_Cfg):
     """Image files as the camera: demos, tests, simulated kiosks."""
 
     type: Literal["files"] = "files"
-    paths: list[Path] = Field(description="image files (JPEG/PNG), shown in turn")
+    paths: list[Path] = Field(description="image files (JPEG/PNG) or directories of them, "
+                              "shown in turn")
     loop: bool = Field(True, description="start again after the last file")
 
 
@@ -113,6 +114,31 @@ class FaceConfig(_Cfg):
     upsample: int = Field(0, ge=0, le=2, description="HOG upsampling (0: faces ≥ 80 px)")
     threshold: float = Field(0.5, gt=0, le=1, description="largest distance that matches")
     num_jitters: int = Field(1, ge=1, le=10, description="encoding jitters")
+    gallery_key_file: Path = Field(
+        Path("gallery-key"), description="the gallery's AES key (64 hex chars); a relative name "
+        "is the systemd credential of that name, else a file in data_dir made on first boot")
+    min_face_px: int = Field(80, ge=20, description="refuse smaller faces (ask to come closer)")
+    min_sharpness: float = Field(40.0, ge=0, description="refuse blurrier faces (Laplacian var.)")
+
+
+class LivenessConfig(_Cfg):
+    """Liveness on the live camera path."""
+
+    mode: Literal["blink", "off"] = Field(
+        "blink", description="blink: a blink over the frame window, else a random challenge; "
+        "off: no liveness (simulated kiosks fed still photos only; events say 'none')")
+    backend: Literal["dlib5", "dlib68"] = Field(
+        "dlib5", description="landmarks; dlib68 is for non-commercial use only")
+    window: int = Field(10, ge=5, le=60, description="frames looked at before deciding")
+    challenge_frames: int = Field(30, ge=5, le=200, description="frames allowed for a challenge")
+
+
+class ScreenConfig(_Cfg):
+    """The kiosk's local web screen (Chromium in kiosk mode shows it)."""
+
+    host: str = Field("127.0.0.1", description="listen address (loopback only on a kiosk)")
+    port: int = Field(8080, ge=1, le=65535, description="listen port")
+    result_hold_s: float = Field(4.0, gt=0, description="how long a result stays on screen")
 
 
 class PublisherConfig(_Cfg):
@@ -140,6 +166,24 @@ class EdgeSettings(BaseSettings):
     publisher: PublisherConfig = Field(default_factory=PublisherConfig, description="drain")
     repeat_window_s: int = Field(300, ge=0, description="a second event of the same kind "
                                  "within this many seconds is 'sudah tercatat' (0: off)")
+    liveness: LivenessConfig = Field(default_factory=LivenessConfig, description="liveness")
+    screen: ScreenConfig = Field(default_factory=ScreenConfig, description="kiosk screen")
+    telemetry_interval_s: float = Field(60.0, gt=0, description="heartbeat period")
+    log_file: Path | None = Field(None, description="kiosk log for `send-logs` "
+                                  "(default: data_dir/logs/kiosk.log)")
+
+    def credential(self, name: Path) -> Path:
+        """A relative name: the systemd credential if present, else a file in data_dir."""
+        if name.is_absolute():
+            return name
+        creds = os.environ.get("CREDENTIALS_DIRECTORY")
+        if creds and (Path(creds) / name).exists():
+            return Path(creds) / name
+        return self.data_dir / name
+
+    def log_path(self) -> Path:
+        """Where the kiosk service writes its log."""
+        return self.log_file or self.data_dir / "logs" / "kiosk.log"
 
     @classmethod
     def settings_customise_sources(

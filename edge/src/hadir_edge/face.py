@@ -7,17 +7,26 @@ everyone is 'unknown': nobody is guessed into someone else's check-in.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from hadir_protocol.codec import unpack_encoding
+from hadir_protocol.models import GalleryDelta
 from numpy.typing import NDArray
 
 from .tracking import GalleryIndex
+
+if TYPE_CHECKING:
+    from .config import EdgeSettings
 
 logger = logging.getLogger(__name__)
 
@@ -46,35 +55,131 @@ class Verdict:
     model: str = MODEL
 
 
+class GalleryError(RuntimeError):
+    """The gallery file cannot be read with this key (wrong key, or a damaged file)."""
+
+
+class GalleryVersionError(ValueError):
+    """A delta that does not start from the version this kiosk holds."""
+
+
+MAGIC = b"HGAL1"
+AAD = b"hadir-gallery/1"
+
+
+def load_or_create_gallery_key(path: Path) -> bytes:
+    """The kiosk's 256-bit gallery key: read it, or make it (mode 0600) on first boot."""
+    if path.exists():
+        key = bytes.fromhex(path.read_text().strip())
+        if len(key) != 32:
+            raise GalleryError(f"{path}: a gallery key is 64 hex characters")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = AESGCM.generate_key(bit_length=256)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key.hex() + "\n")
+    return key
+
+
 class Gallery:
-    """Enrolled encodings per employee, saved in the kiosk's data dir (npz + json labels)."""
+    """Enrolled people (encodings, names) and the version applied; encrypted at rest.
 
-    def __init__(self, path: Path):
-        self.path = path
+    One file, `<path>.enc`: AES-256-GCM over an npz of the encoding matrix and a
+    JSON header (version, labels, names). Written atomically with fsync: a kiosk
+    may lose power at any moment. The key comes from the `gallery-key`
+    credential, so the card alone does not give away the faces.
+    """
+
+    def __init__(self, path: Path, key: bytes):
+        self.path = path.with_suffix(".enc")
+        self._aead = AESGCM(key)
         self.labels: list[str] = []
+        self.names: dict[str, str] = {}
+        self.version = 0
         self.encodings = np.zeros((0, 128), dtype=np.float32)
-        if path.with_suffix(".npz").exists():
-            data = np.load(path.with_suffix(".npz"))
-            self.encodings = data["encodings"].astype(np.float32)
-            self.labels = json.loads(path.with_suffix(".json").read_text())
+        self.generation = 0  # bumped on every change; the live loop rebuilds its tracker
+        if self.path.exists():
+            self._load()
         self.index = GalleryIndex(self.encodings, self.labels)
 
-    def add(self, employee_id: str, encoding: NDArray[np.floating]) -> None:
-        """Add one encoding for an employee and save."""
-        self.encodings = np.vstack([self.encodings, np.asarray(encoding, np.float32)[None, :]])
-        self.labels.append(employee_id)
-        self.index = GalleryIndex(self.encodings, self.labels)
-        self.save()
+    def _load(self) -> None:
+        blob = self.path.read_bytes()
+        if not blob.startswith(MAGIC):
+            raise GalleryError(f"{self.path}: not a Hadir gallery file")
+        nonce, ct = blob[len(MAGIC):len(MAGIC) + 12], blob[len(MAGIC) + 12:]
+        try:
+            plain = self._aead.decrypt(nonce, ct, AAD)
+        except InvalidTag as err:
+            raise GalleryError(f"{self.path}: wrong gallery key or damaged file") from err
+        with np.load(io.BytesIO(plain), allow_pickle=False) as data:
+            header = json.loads(bytes(data["header"]).decode())
+            self.encodings = data["encodings"].astype(np.float32).reshape(-1, 128)
+        self.labels = header["labels"]
+        self.names = header["names"]
+        self.version = int(header["version"])
 
     def save(self) -> None:
-        """Write atomically (a kiosk may lose power at any moment)."""
+        """Encrypt and write atomically."""
+        header = json.dumps({"version": self.version, "labels": self.labels,
+                             "names": self.names}).encode()
+        buf = io.BytesIO()
+        np.savez(buf, encodings=self.encodings, header=np.frombuffer(header, np.uint8))
+        nonce = os.urandom(12)
+        blob = MAGIC + nonce + self._aead.encrypt(nonce, buf.getvalue(), AAD)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, encodings=self.encodings)
-        os.replace(tmp, self.path.with_suffix(".npz"))
-        tmp_json = self.path.with_suffix(".tmp.json")
-        tmp_json.write_text(json.dumps(self.labels))
-        os.replace(tmp_json, self.path.with_suffix(".json"))
+        tmp = self.path.with_suffix(".enc.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(blob)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+
+    def _changed(self) -> None:
+        self.index = GalleryIndex(self.encodings, self.labels)
+        self.generation += 1
+        self.save()
+
+    def add(self, employee_id: str, encoding: NDArray[np.floating], name: str | None = None) -> None:
+        """Enrol one encoding locally (IT staff at the kiosk) and save."""
+        self.encodings = np.vstack([self.encodings, np.asarray(encoding, np.float32)[None, :]])
+        self.labels.append(employee_id)
+        if name:
+            self.names[employee_id] = name
+        self._changed()
+
+    def apply(self, delta: GalleryDelta) -> None:
+        """Apply a cloud delta on top of the version held (base 0 replaces everything)."""
+        if delta.base_version != 0 and delta.base_version != self.version:
+            raise GalleryVersionError(
+                f"delta {delta.base_version}→{delta.version} does not fit version {self.version}")
+        if delta.base_version == 0:
+            keep = np.zeros(len(self.labels), bool)
+            names: dict[str, str] = {}
+        else:
+            gone = set(delta.removals) | {p.employee_id for p in delta.upserts}
+            keep = np.array([lab not in gone for lab in self.labels], bool)
+            names = {k: v for k, v in self.names.items() if k not in gone}
+        labels = [lab for lab, k in zip(self.labels, keep, strict=True) if k]
+        rows = [self.encodings[keep]] if len(keep) else []
+        for person in delta.upserts:
+            encs = np.array([unpack_encoding(e) for e in person.encodings_b64], np.float32)
+            rows.append(encs)
+            labels += [person.employee_id] * len(encs)
+            names[person.employee_id] = person.name
+        self.encodings = np.vstack(rows) if rows else np.zeros((0, 128), np.float32)
+        self.labels, self.names, self.version = labels, names, delta.version
+        self._changed()
+
+    def forget_version(self) -> int:
+        """Resync: keep the faces but hold version 0, so the cloud sends a full snapshot."""
+        previous, self.version = self.version, 0
+        self.save()
+        return previous
+
+    def name_of(self, employee_id: str) -> str:
+        """The display name, or the id when the gallery has no name for it."""
+        return self.names.get(employee_id, employee_id)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -82,6 +187,12 @@ class Gallery:
     def employees(self) -> set[str]:
         """Every enrolled employee id."""
         return set(self.labels)
+
+
+def open_gallery(settings: EdgeSettings) -> Gallery:
+    """The kiosk's gallery with its key (made on first boot where no credential is given)."""
+    key = load_or_create_gallery_key(settings.credential(settings.face.gallery_key_file))
+    return Gallery(settings.data_dir / "gallery", key)
 
 
 class FaceEngine:

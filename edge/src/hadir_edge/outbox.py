@@ -10,18 +10,32 @@ service drains).
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 from hadir_protocol.models import AckItem, AckStatus
 
 ACKED_HISTORY = 5000
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(method: F) -> F:
+    """One thread at a time on the shared connection (the screen, the pump, the MQTT thread)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Outbox, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _now() -> str:
@@ -45,6 +59,7 @@ class Outbox:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None,
                                check_same_thread=False)
+        self._lock = threading.RLock()
         self.db = sqlite_utils.Database(conn)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
@@ -69,6 +84,7 @@ class Outbox:
             INSERT OR IGNORE INTO meta (key, value) VALUES ('last_seq', '0');
         """)
 
+    @_locked
     def add(self, build: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
         """Allocate the next seq, build the signed event with it, and commit — atomically."""
         conn = self.db.conn
@@ -89,6 +105,7 @@ class Outbox:
             raise
         return event
 
+    @_locked
     def due(self, ack_timeout_s: float, limit: int) -> list[Pending]:
         """Events never sent, or sent longer ago than the ack timeout, in seq order."""
         cutoff = datetime.fromtimestamp(
@@ -99,6 +116,7 @@ class Outbox:
         ).fetchall()
         return [Pending(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
 
+    @_locked
     def in_flight(self, ack_timeout_s: float) -> int:
         """Events sent within the ack timeout and not acked yet."""
         cutoff = datetime.fromtimestamp(
@@ -106,6 +124,7 @@ class Outbox:
         return int(self.db.execute("SELECT count(*) FROM events WHERE sent_at >= ?",
                                    (cutoff,)).fetchone()[0])
 
+    @_locked
     def mark_sent(self, seqs: Iterable[int]) -> None:
         """Record that these events went out now."""
         now = _now()
@@ -119,6 +138,7 @@ class Outbox:
             conn.execute("ROLLBACK")
             raise
 
+    @_locked
     def ack(self, items: Iterable[AckItem]) -> int:
         """Apply the cloud's acks; returns how many events left the outbox."""
         now = _now()
@@ -148,24 +168,29 @@ class Outbox:
             raise
         return removed
 
+    @_locked
     def depth(self) -> int:
         """Events waiting for an ack."""
         return int(self.db.execute("SELECT count(*) FROM events").fetchone()[0])
 
+    @_locked
     def oldest_unacked(self) -> str | None:
         """captured_at of the oldest waiting event."""
         row = self.db.execute("SELECT min(captured_at) FROM events").fetchone()
         return row[0] if row else None
 
+    @_locked
     def last_ack(self) -> str | None:
         """When the last ack arrived."""
         row = self.db.execute("SELECT max(acked_at) FROM acked").fetchone()
         return row[0] if row else None
 
+    @_locked
     def last_seq(self) -> int:
         """The last seq allocated."""
         return int(self.db.execute("SELECT value FROM meta WHERE key='last_seq'").fetchone()[0])
 
+    @_locked
     def recent(self, employee_id: str, since_iso: str) -> list[tuple[str, str]]:
         """(captured_at, kind) of this person's events since a time, acked or not."""
         rows = self.db.execute(
@@ -174,10 +199,12 @@ class Outbox:
             (employee_id, since_iso, employee_id, since_iso)).fetchall()
         return [(r[0], r[1]) for r in rows]
 
+    @_locked
     def rejected_count(self) -> int:
         """Events the cloud refused (kept here for inspection)."""
         return int(self.db.execute("SELECT count(*) FROM rejected").fetchone()[0])
 
+    @_locked
     def close(self) -> None:
         """Close the database."""
         self.db.conn.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
@@ -43,6 +44,8 @@ class Publisher:
         self.stop_event = threading.Event()
         self.wake = threading.Event()
         self.acks_received = 0
+        self.last_connected_at: datetime | None = None
+        self.routes: list[tuple[str, Callable[[mqtt.MQTTMessage], None]]] = []
         self.client = self._make_client()
         self._thread: threading.Thread | None = None
 
@@ -65,11 +68,12 @@ class Publisher:
         if reason_code.is_failure:
             logger.error("broker refused the kiosk: %s", reason_code)
             return
-        client.subscribe(topics.ack(self.device_id), qos=1)
+        client.subscribe([(topics.ack(self.device_id), 1)] + [(t, 1) for t, _ in self.routes])
         online = Status(device_id=self.device_id, state="online",
                         at=datetime.now(UTC), version=__version__)
         client.publish(topics.status(self.device_id), encode(online), qos=1, retain=True)
         self.connected.set()
+        self.last_connected_at = datetime.now(UTC)
         self.wake.set()
         logger.info("connected to %s:%s", self.broker.host, self.broker.port)
 
@@ -78,7 +82,24 @@ class Publisher:
         if not self.stop_event.is_set():
             logger.warning("link down (%s); events stay in the outbox", reason_code)
 
+    def route(self, topic_filter: str, handler: Callable[[mqtt.MQTTMessage], None]) -> None:
+        """Deliver messages on `topic_filter` (config, gallery, commands) to `handler`."""
+        self.routes.append((topic_filter, handler))
+
+    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> bool:
+        """Publish if the link is up; False when it is down (nothing is queued in memory)."""
+        if not self.connected.is_set():
+            return False
+        return self.client.publish(topic, payload, qos=qos, retain=retain).rc == mqtt.MQTT_ERR_SUCCESS
+
     def _on_message(self, client, userdata, msg):  # type: ignore[no-untyped-def]
+        for topic_filter, handler in self.routes:
+            if mqtt.topic_matches_sub(topic_filter, msg.topic):
+                try:
+                    handler(msg)
+                except Exception:  # a bad message must never stop the kiosk's MQTT thread
+                    logger.exception("handling %s failed", msg.topic)
+                return
         try:
             ack = Ack.model_validate_json(msg.payload)
         except ValidationError as err:

@@ -62,6 +62,7 @@ class FrameResult:
     distance: float | None
     observation: Observation | None
     encoded: bool
+    new_track: bool = False
 
 
 @dataclass
@@ -102,12 +103,14 @@ class FaceTracker:
         if encoded:
             enc = face_recognition.face_encodings(frame, [box], num_jitters=1)[0]
             label, dist = self.gallery.nearest(enc)
-            if self._identity[0] is not None and label != self._identity[0]:
-                self.backend.reset()  # another face in the same place: liveness restarts
-            self._identity = (label if dist <= self.threshold else None, dist)
+            identity = label if dist <= self.threshold else None
+            if not new_track and identity != self._identity[0]:
+                self.backend.reset()  # another face in the same place: a new person
+                new_track = True
+            self._identity = (identity, dist)
             self._since_encode = 0
         else:
             self._since_encode += 1
         self._box = box
         obs = self.backend.observe(frame, box)
-        return FrameResult(1, box, self._identity[0], self._identity[1], obs, encoded)
+        return FrameResult(1, box, self._identity[0], self._identity[1], obs, encoded, new_track)

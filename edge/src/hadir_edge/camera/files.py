@@ -34,25 +34,46 @@ def letterbox(img: Image.Image, width: int = 640, height: int = 480) -> NDArray[
     return np.array(canvas)
 
 
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+
+
 class FilesCamera:
-    """Returns the configured images in turn."""
+    """Returns the configured images in turn.
+
+    A directory stands for the image files in it (sorted), listed again each
+    time the sequence starts over: a scene can be changed while the kiosk
+    runs (tests and demos replace a symlink to switch scenes).
+    """
 
     def __init__(self, paths: list[Path], loop: bool = True):
         if not paths:
             raise CameraError("the files camera needs at least one image path")
-        missing = [str(p) for p in paths if not Path(p).is_file()]
+        missing = [str(p) for p in paths if not Path(p).exists()]
         if missing:
             raise CameraError(f"image files not found: {', '.join(missing)}")
-        self.paths = [Path(p) for p in paths]
+        self.sources = [Path(p) for p in paths]
         self.loop = loop
+        self.paths = self._expand()
         self._next = 0
+
+    def _expand(self) -> list[Path]:
+        out: list[Path] = []
+        for p in self.sources:
+            if p.is_dir():
+                out += sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+            else:
+                out.append(p)
+        return out
 
     def capture(self) -> NDArray[np.uint8]:
         """The next image."""
-        if self._next >= len(self.paths):
-            if not self.loop:
+        if self._next >= len(self.paths) or not self.paths:
+            if not self.loop and self.paths:
                 raise CameraError("no more images")
             self._next = 0
+            self.paths = self._expand()
+            if not self.paths:
+                raise CameraError("no images in " + ", ".join(map(str, self.sources)))
         path = self.paths[self._next]
         self._next += 1
         return load_rgb(path)
