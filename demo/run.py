@@ -71,7 +71,7 @@ def run(cmd: list[str], env: dict[str, str] | None = None, **kw: object) -> str:
 
 
 def kiosk_config(k: DemoKiosk, data_dir: Path, broker: Mosquitto, password_file: Path,
-                 repeat_window_s: int = 0) -> Path:
+                 repeat_window_s: int = 0, screen_port: int = 8080) -> Path:
     """Write the kiosk's TOML configuration."""
     cfg = data_dir / "hadir-edge.toml"
     cfg.write_text(f"""\
@@ -104,6 +104,13 @@ tz = "{k.tz}"
 lat = {k.lat}
 lon = {k.lon}
 radius_m = 50.0
+
+[screen]
+port = {screen_port}
+
+[liveness]
+# a simulated kiosk shows a still photo, which cannot blink: liveness is off here only
+mode = "off"
 """)
     return cfg
 
@@ -140,7 +147,8 @@ class Stack:
             self.pg.close()
 
 
-def start(stack: Stack, kiosks: list[DemoKiosk]) -> tuple[dict[str, str], int, dict[str, Path]]:
+def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
+          ) -> tuple[dict[str, str], int, dict[str, Path]]:
     """Bring up database, broker, ingest, portal; register and enroll the kiosks."""
     wd = stack.workdir
     stack.pg = Postgres.obtain()
@@ -178,8 +186,9 @@ def start(stack: Stack, kiosks: list[DemoKiosk]) -> tuple[dict[str, str], int, d
             offices_done.add(k.office_id)
 
     stack.broker = Mosquitto(workdir=wd / "mosquitto", password_file=passwd, acl_file=acl)
-    for k in kiosks:
-        cfg = kiosk_config(k, data_dirs[k.device_id], stack.broker, kiosk_pw[k.device_id])
+    for k, screen_port in zip(kiosks, screen_ports, strict=True):
+        cfg = kiosk_config(k, data_dirs[k.device_id], stack.broker, kiosk_pw[k.device_id],
+                           screen_port=screen_port)
         kenv = {**env, "HADIR_EDGE_CONFIG": str(cfg)}
         run([edge, "keygen"], kenv)
         pub = run([edge, "pubkey"], kenv).strip().splitlines()[-1]
@@ -187,7 +196,8 @@ def start(stack: Stack, kiosks: list[DemoKiosk]) -> tuple[dict[str, str], int, d
              "--office", k.office_id, "--mosquitto-passwd", str(passwd),
              "--mosquitto-acl", str(acl), "--password-file", str(kiosk_pw[k.device_id])], env)
         for other in kiosks:
-            run([edge, "enroll", "--employee", other.employee_id, str(other.photo)], kenv)
+            run([edge, "enroll", "--employee", other.employee_id, "--name", other.employee_name,
+                 str(other.photo)], kenv)
         print(f"• kiosk {k.device_id} di {k.office_name}: {k.employee_name} ({k.employee_id})")
     stack.broker.start()
     print("• broker MQTT:", stack.broker.url)
@@ -238,7 +248,8 @@ def main() -> int:
     ]
     stack = Stack(args.workdir)
     try:
-        env, port, data_dirs = start(stack, kiosks)
+        screen_ports = [free_port() for _ in kiosks]
+        env, port, data_dirs = start(stack, kiosks, screen_ports)
         edge = str(BIN / "hadir-edge")
         token = run([str(BIN / "hadir-cloud"), "token", "--name", "demo"], env).strip()
         token = token.splitlines()[-1] if token else ""
@@ -246,10 +257,13 @@ def main() -> int:
             password = secrets.token_urlsafe(9)
             run([str(BIN / "hadir-cloud"), "user", "add", "--username", "admin",
                  "--password-file", "-"], env, input=password)
-            for k in kiosks:
+            for i, k in enumerate(kiosks):
                 kenv = {**env, "HADIR_EDGE_CONFIG": str(data_dirs[k.device_id] / "hadir-edge.toml")}
-                stack.spawn(k.device_id, [edge, "run", "--simulate-every", str(args.every)], kenv)
-            print(f"\nPortal Hadir: http://127.0.0.1:{port}/  — masuk sebagai admin / {password}")
+                # the first kiosk runs as on a Pi (camera loop + screen), the other simulated
+                mode = [] if i == 0 else ["--simulate-every", str(args.every)]
+                stack.spawn(k.device_id, [edge, "run", *mode], kenv)
+            print(f"\nLayar kiosk {kiosks[0].device_id}: http://127.0.0.1:{screen_ports[0]}/")
+            print(f"Portal Hadir: http://127.0.0.1:{port}/  — masuk sebagai admin / {password}")
             print(f"API: curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/api/checkins")
             print("Log di", args.workdir, "— Ctrl-C untuk berhenti.")
             while all(p.poll() is None for _, p in stack.procs):

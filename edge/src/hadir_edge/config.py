@@ -59,6 +59,8 @@ class FilesCamera(_Cfg):
     paths: list[Path] = Field(description="image files (JPEG/PNG) or directories of them, "
                               "shown in turn")
     loop: bool = Field(True, description="start again after the last file")
+    fps: float = Field(15.0, ge=0, description="frames per second at most, like a camera "
+                       "(0: as fast as asked)")
 
 
 class V4l2Camera(_Cfg):

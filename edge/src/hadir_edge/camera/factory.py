@@ -14,7 +14,7 @@ def make_camera(cfg: CameraConfig) -> Camera:
     if isinstance(cfg, FilesCfg):
         from .files import FilesCamera
 
-        return FilesCamera(cfg.paths, cfg.loop)
+        return FilesCamera(cfg.paths, cfg.loop, cfg.fps)
     if isinstance(cfg, V4lCfg):
         from .v4l2 import V4l2Camera
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ class FilesCamera:
     runs (tests and demos replace a symlink to switch scenes).
     """
 
-    def __init__(self, paths: list[Path], loop: bool = True):
+    def __init__(self, paths: list[Path], loop: bool = True, fps: float = 0.0):
         if not paths:
             raise CameraError("the files camera needs at least one image path")
         missing = [str(p) for p in paths if not Path(p).exists()]
@@ -55,6 +56,8 @@ class FilesCamera:
         self.loop = loop
         self.paths = self._expand()
         self._next = 0
+        self.interval = 1.0 / fps if fps > 0 else 0.0
+        self._due = 0.0
 
     def _expand(self) -> list[Path]:
         out: list[Path] = []
@@ -66,7 +69,12 @@ class FilesCamera:
         return out
 
     def capture(self) -> NDArray[np.uint8]:
-        """The next image."""
+        """The next image (no faster than `fps`, as a real camera delivers them)."""
+        if self.interval:
+            wait = self._due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._due = max(self._due, time.monotonic() - self.interval) + self.interval
         if self._next >= len(self.paths) or not self.paths:
             if not self.loop and self.paths:
                 raise CameraError("no more images")
