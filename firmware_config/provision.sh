@@ -99,7 +99,7 @@ echo "[4/7] credentials"
 umask 077
 printf '%s' "$BROKER_PASSWORD" > "$ROOT/etc/hadir/credentials/mqtt-password"
 if [ ! -s "$ROOT/etc/hadir/credentials/gallery-key" ]; then
-  head -c 32 /dev/urandom | base64 > "$ROOT/etc/hadir/credentials/gallery-key"
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$ROOT/etc/hadir/credentials/gallery-key"
 fi
 umask 022
 

@@ -126,6 +126,10 @@ def test_provisioning_writes_a_valid_kiosk(tmp_path: Path):
     settings = EdgeSettings.model_validate(cfg)
     assert settings.device_id == "kiosk-sdn1-test-01"
     assert settings.office.tz == "Asia/Makassar"
+    # the gallery key is one the kiosk can use (a 256-bit AES key, kept across reruns)
+    from hadir_edge.face import load_or_create_gallery_key
+
+    assert len(load_or_create_gallery_key(root / "etc/hadir/credentials/gallery-key")) == 32
     # idempotent: a second run keeps the gallery key and does not append config.txt twice
     out2 = _provision(tmp_path, PROVISION)
     assert out2.returncode == 0, out2.stderr
