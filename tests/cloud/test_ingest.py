@@ -97,6 +97,37 @@ def test_event_lands_once_and_replay_is_a_duplicate(cloud):
     assert payload["event_id"] == ev["event_id"] and payload["signature"] == ev["signature"]
 
 
+def test_a_kiosk_registered_after_the_ingest_started_is_stored_for_real(cloud):
+    """Unknown kiosks are not acked (they resend); a key reload never leaves writes uncommitted."""
+    stack, key, kiosk = cloud
+    late_key = generate_key()
+    late = Kiosk(stack.broker.port, "kiosk-baru-01")
+    try:
+        ev = event(late_key, 1, "kiosk-baru-01")
+        late.send(encode(ev), "kiosk-baru-01")  # not registered yet: kept, not acked
+        wait_until(lambda: [r[0] for r in rejected(stack.db_url)] == ["unknown_device"], 20,
+                   "the unknown kiosk's message to be kept")
+        assert ev["event_id"] not in late.statuses()
+        with psycopg.connect(stack.db_url, autocommit=True) as conn:
+            add_device(conn, "kiosk-baru-01", public_key_b64(late_key), "setda-uji")
+
+        def resent_and_stored() -> bool:  # what the kiosk's publisher does after its ack timeout
+            if late.statuses().get(ev["event_id"]) == ("stored", None):
+                return True
+            late.send(encode(ev), "kiosk-baru-01")
+            return False
+
+        wait_until(resent_and_stored, 30, "the resent event to be stored", step=0.7)
+        ev3 = event(key, 1)
+        kiosk.send(encode(ev3))
+        wait_until(lambda: kiosk.statuses().get(ev3["event_id"]) == ("stored", None), 20, "stored")
+        # what was acked is visible to everyone else: committed
+        assert stack.stored("kiosk-baru-01")[:2] == (1, 1)
+        assert stack.stored(DEV)[:2] == (1, 1)
+    finally:
+        late.close()
+
+
 def test_each_bad_message_is_kept_with_its_reason_and_the_next_good_one_lands(cloud):
     stack, key, kiosk = cloud
     other = generate_key()

@@ -216,8 +216,13 @@ ack_timeout_s = {ack_timeout_s}
     def wait_drained(self, timeout: float = 90) -> None:
         """Until every kiosk's outbox is empty and every event is in the database."""
         total = sum(len(k.created) for k in self.kiosks.values())
-        wait_until(lambda: all(k.depth() == 0 for k in self.kiosks.values())
-                   and self.stored()[1] == total, timeout, f"{total} events drained")
+        try:
+            wait_until(lambda: all(k.depth() == 0 for k in self.kiosks.values())
+                       and self.stored()[1] == total, timeout, f"{total} events drained")
+        except AssertionError as err:
+            depths = {d: k.depth() for d, k in self.kiosks.items()}
+            raise AssertionError(f"{err}; outbox depths {depths}, stored {self.stored()[:2]}"
+                                 ) from None
 
     def close(self) -> None:
         """Stop every process."""

@@ -1,4 +1,4 @@
-"""`hadir-cloud`: migrations, offices and kiosks, users, the ingest, the portal, TPP."""
+"""`hadir-cloud`: migrations, offices and kiosks, users, the ingest, the portal, TPP, the fleet."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import psycopg
 
+from .fleet_cli import register as register_fleet
 from .settings import CloudSettings, SettingsError
 from .tpp.cli import tpp
 
@@ -224,3 +225,4 @@ def portal(host: str, port: int) -> None:
 
 
 main.add_command(tpp)
+register_fleet(main, device, _connect)

@@ -20,6 +20,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -55,22 +56,31 @@ class Batch:
 
 
 class DeviceKeys:
-    """Registered kiosks' public keys, cached; reloaded when an unknown device appears."""
+    """Registered kiosks' public keys (and retired ones), cached; reloaded on an unknown device."""
 
-    def __init__(self) -> None:
+    def __init__(self, grace: timedelta = timedelta(days=7)) -> None:
         self._keys: dict[str, Ed25519PublicKey] = {}
+        self._retired: dict[str, list[tuple[Ed25519PublicKey, datetime]]] = {}
         self._loaded_at = 0.0
+        self.grace = grace
 
     def load(self, conn: psycopg.Connection) -> None:
-        """Read every enabled device's key."""
-        rows = conn.execute("SELECT id, public_key FROM devices WHERE NOT disabled").fetchall()
-        keys = {}
-        for device_id, key in rows:
+        """Read every enabled device's key, and the keys retired by rotation."""
+        keys: dict[str, Ed25519PublicKey] = {}
+        for device_id, key in conn.execute("SELECT id, public_key FROM devices WHERE NOT disabled"):
             try:
                 keys[device_id] = load_public_key(key)
             except SignatureError:
                 logger.error("device %s has an unusable public key", device_id)
-        self._keys = keys
+        retired: dict[str, list[tuple[Ed25519PublicKey, datetime]]] = {}
+        if conn.execute("SELECT to_regclass('device_keys')").fetchone()[0] is not None:
+            for device_id, key, at in conn.execute(
+                    "SELECT device_id, public_key, retired_at FROM device_keys"):
+                try:
+                    retired.setdefault(device_id, []).append((load_public_key(key), at))
+                except SignatureError:
+                    logger.error("device %s has an unusable retired key", device_id)
+        self._keys, self._retired = keys, retired
         self._loaded_at = time.monotonic()
 
     def get(self, conn: psycopg.Connection, device_id: str) -> Ed25519PublicKey | None:
@@ -81,6 +91,31 @@ class DeviceKeys:
             key = self._keys.get(device_id)
         return key
 
+    def verify(self, conn: psycopg.Connection, device_id: str, raw: dict[str, Any],
+               made_at: datetime) -> None:
+        """Verify with the current key, else with a key retired after `made_at` (within grace).
+
+        A kiosk that rotated its key may still hold events signed with the old
+        one in its outbox; those verify for `grace` after the rotation.
+        """
+        key = self.get(conn, device_id)
+        if key is None:
+            raise SignatureError(f"device {device_id} is not registered")
+        try:
+            verify(raw, key)
+            return
+        except SignatureError:
+            if device_id not in self._retired and time.monotonic() - self._loaded_at > 1.0:
+                self.load(conn)  # a rotation may have just happened
+        for old, retired_at in self._retired.get(device_id, []):
+            if made_at <= retired_at + self.grace:
+                try:
+                    verify(raw, old)
+                    return
+                except SignatureError:
+                    continue
+        verify(raw, self._keys.get(device_id, key))  # raises with the current key's message
+
 
 class IngestWorker:
     """One worker of the shared subscription."""
@@ -89,7 +124,7 @@ class IngestWorker:
         self.settings = settings
         self.db_url = settings.require_database_url()
         self.inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
-        self.keys = DeviceKeys()
+        self.keys = DeviceKeys(timedelta(days=settings.key_grace_days))
         self.stop_event = threading.Event()
         self.conn: psycopg.Connection | None = None
         self.connected = threading.Event()
@@ -150,13 +185,14 @@ class IngestWorker:
     # --- database ---------------------------------------------------------------------
     def _db(self) -> psycopg.Connection:
         if self.conn is None or self.conn.closed:
-            self.conn = psycopg.connect(self.db_url, connect_timeout=5)
+            # autocommit: reads outside `_write` (a key reload) never open a transaction, so
+            # `conn.transaction()` there is a real BEGIN … COMMIT and not a savepoint inside a
+            # transaction nobody commits (which would ack events that were never stored)
+            self.conn = psycopg.connect(self.db_url, connect_timeout=5, autocommit=True)
             self.conn.execute(
                 "CREATE TEMP TABLE stage (LIKE checkins INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
             )
-            self.conn.commit()
             self.keys.load(self.conn)
-            self.conn.commit()
         return self.conn
 
     # --- processing -------------------------------------------------------------------
@@ -181,14 +217,17 @@ class IngestWorker:
                     raise Rejected(Reason.UNKNOWN_DEVICE, f"device {device} is not registered",
                                    str(raw_id))
                 try:
-                    verify(raw, key)
+                    self.keys.verify(conn, device, raw, event.captured_at)
                 except SignatureError as err:
                     raise Rejected(Reason.BAD_SIGNATURE, str(err), str(event.event_id)) from err
             except Rejected as rej:
                 event_raw = encode(raw) if isinstance(raw, dict) else msg.payload
                 batch.rejected.append((msg.topic, device, rej.event_id, rej.reason, rej.detail,
                                        event_raw))
-                item = _ack_item(rej.event_id, rej.reason) if rej.event_id else None
+                # an unknown kiosk gets no ack: it keeps the event and sends it again, and once
+                # IT registers it (`hadir-cloud device add`) the event lands; nothing is lost
+                item = (_ack_item(rej.event_id, rej.reason)
+                        if rej.event_id and rej.reason is not Reason.UNKNOWN_DEVICE else None)
                 if item is not None:
                     batch.acks[device].append(item)
                 continue

@@ -42,6 +42,11 @@ class CloudSettings(BaseSettings):
     ingest_batch_events: int = Field(2000, ge=1, description="flush after this many events")
     ingest_flush_ms: int = Field(50, ge=1, description="or after this many milliseconds")
     ingest_receive_maximum: int = Field(2000, ge=1, description="unacked messages in flight")
+    key_grace_days: float = Field(7.0, ge=0, description="events signed with a rotated-out key "
+                                  "still verify when made up to this long after the rotation")
+    fleet_client_id: str = Field(
+        default_factory=lambda: f"hadir-fleet-{socket.gethostname()}",
+        description="MQTT client id of the fleet monitor (telemetry, status, replies)")
 
     def require_database_url(self) -> str:
         """The database URL, or a clear error naming the variable."""

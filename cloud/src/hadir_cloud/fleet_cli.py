@@ -1,0 +1,207 @@
+"""`hadir-cloud device config|command|telemetry`, `hadir-cloud gallery …`, `hadir-cloud fleet`."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import psycopg
+from hadir_protocol.models import CommandName, Thresholds
+
+from .settings import CloudSettings, SettingsError
+
+
+def register(main: click.Group, device: click.Group,
+             connect: Callable[[], psycopg.Connection]) -> None:
+    """Add the fleet commands to the CLI."""
+
+    def client(suffix: str):  # type: ignore[no-untyped-def]
+        from .fleet import FleetError
+        from .fleet import connect as mqtt_connect
+
+        try:
+            return mqtt_connect(CloudSettings(), f"hadir-cli-{suffix}-{os.getpid()}")
+        except FleetError as err:
+            raise click.ClickException(str(err)) from err
+
+    @device.command("config")
+    @click.argument("device_id")
+    @click.option("--schedule", multiple=True,
+                  help="Jam kerja per hari, mis. 0-4=07:30-16:00 (Senin=0); boleh berulang.")
+    @click.option("--repeat-window", type=int, default=300, show_default=True,
+                  help="Detik: absen kedua yang sama dalam jendela ini 'sudah tercatat'.")
+    @click.option("--face-distance", type=float, default=0.5, show_default=True,
+                  help="Jarak wajah terbesar yang masih cocok.")
+    @click.option("--min-face-px", type=int, default=80, show_default=True,
+                  help="Tinggi wajah terkecil (piksel).")
+    def device_config(device_id: str, schedule: tuple[str, ...], repeat_window: int,
+                      face_distance: float, min_face_px: int) -> None:
+        """Send a kiosk its next configuration (retained; applied and kept by the kiosk)."""
+        from pydantic import ValidationError
+
+        from .fleet import FleetError, parse_schedule, publish_config
+
+        try:
+            days = parse_schedule(list(schedule))
+            thresholds = Thresholds(face_distance=face_distance, repeat_window_s=repeat_window,
+                                    min_face_px=min_face_px)
+        except (FleetError, ValidationError) as err:
+            raise click.ClickException(str(err)) from err
+        c = client("config")
+        try:
+            with connect() as conn:
+                cfg = publish_config(conn, c, device_id, days, thresholds)
+        except FleetError as err:
+            raise click.ClickException(str(err)) from err
+        finally:
+            c.disconnect()
+            c.loop_stop()
+        click.echo(f"konfigurasi v{cfg.version} dikirim ke {device_id} ({cfg.office.name})")
+
+    @device.command("command")
+    @click.argument("device_id")
+    @click.argument("name", type=click.Choice([c.value for c in CommandName]))
+    @click.option("--arg", "args", multiple=True, help="Argumen kunci=nilai, mis. lines=200.")
+    @click.option("--wait", type=float, default=30.0, show_default=True,
+                  help="Detik menunggu balasan (disimpan oleh `hadir-cloud fleet`).")
+    def device_command(device_id: str, name: str, args: tuple[str, ...], wait: float) -> None:
+        """Send a kiosk a command and print its reply."""
+        from .fleet import FleetError, send_command, wait_reply
+
+        parsed: dict[str, object] = {}
+        for a in args:
+            key, sep, value = a.partition("=")
+            if not sep or not key:
+                raise click.ClickException(f"argumen {a!r} harus berbentuk kunci=nilai")
+            parsed[key] = int(value) if value.isdigit() else value
+        c = client("cmd")
+        try:
+            with connect() as conn:
+                cid = send_command(conn, c, device_id, name, parsed)
+                click.echo(f"perintah {name} dikirim ({cid})")
+                reply = wait_reply(conn, cid, wait) if wait > 0 else None
+        except FleetError as err:
+            raise click.ClickException(str(err)) from err
+        finally:
+            c.disconnect()
+            c.loop_stop()
+        if reply is None:
+            if wait > 0:
+                click.echo("belum ada balasan: kiosk luring atau `hadir-cloud fleet` tidak "
+                           "berjalan; perintah menunggu di broker")
+            return
+        if not reply.get("ok"):
+            raise click.ClickException(f"kiosk menolak: {reply.get('error')}")
+        result = reply.get("result", {})
+        if name == CommandName.SEND_LOGS:
+            click.echo("\n".join(result.get("lines", [])))
+        else:
+            click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+    @device.command("telemetry")
+    @click.argument("device_id")
+    def device_telemetry(device_id: str) -> None:
+        """The kiosk's last heartbeat and online state."""
+        with connect() as conn:
+            state = conn.execute("SELECT state, status_at FROM device_state WHERE device_id = %s",
+                                 (device_id,)).fetchone()
+            row = conn.execute(
+                "SELECT received_at, outbox_depth, oldest_unacked_at, last_ack_at, gps_fix, "
+                "camera_state, disk_free_mb, temperature_c, clock_source, config_version, "
+                "gallery_version, rss_mb, version FROM device_telemetry WHERE device_id = %s "
+                "ORDER BY received_at DESC LIMIT 1", (device_id,)).fetchone()
+        if row is None:
+            raise click.ClickException(f"belum ada laporan dari {device_id}")
+        labels = ("diterima", "antrean", "tertua belum dikonfirmasi", "konfirmasi terakhir",
+                  "GPS fix", "kamera", "disk bebas (MB)", "suhu (°C)", "sumber waktu",
+                  "konfigurasi", "galeri", "memori (MB)", "versi")
+        if state:
+            click.echo(f"status: {state[0]} sejak {state[1]}")
+        for label, value in zip(labels, row, strict=True):
+            click.echo(f"{label}: {'-' if value is None else value}")
+
+    @main.group()
+    def gallery() -> None:
+        """The face gallery sent to kiosks as versioned deltas."""
+
+    @gallery.command("enroll")
+    @click.option("--employee", required=True, help="NIP (atau id pegawai).")
+    @click.option("--name", required=True, help="Nama yang tampil di layar kiosk.")
+    @click.argument("photos", nargs=-1, required=True,
+                    type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def gallery_enroll(employee: str, name: str, photos: tuple[Path, ...]) -> None:
+        """Enroll a person from photos with exactly one face each."""
+        from hadir_protocol.codec import pack_encoding
+        from pydantic import ValidationError
+
+        from .fleet import enroll
+
+        try:
+            import face_recognition
+        except ImportError as err:
+            raise click.ClickException("face_recognition belum terpasang di mesin ini") from err
+        encodings = []
+        for photo in photos:
+            try:
+                img = face_recognition.load_image_file(photo)
+            except OSError as err:
+                raise click.ClickException(f"{photo}: bukan gambar yang dapat dibaca") from err
+            boxes = face_recognition.face_locations(img, 1)
+            if len(boxes) != 1:
+                raise click.ClickException(
+                    f"{photo}: {len(boxes)} wajah (harus tepat satu); tidak didaftarkan")
+            encodings.append(pack_encoding(face_recognition.face_encodings(img, boxes)[0]))
+        try:
+            with connect() as conn:
+                version = enroll(conn, employee, name, encodings)
+        except ValidationError as err:
+            raise click.ClickException(f"data tidak valid: {err.errors()[0]['msg']}") from err
+        click.echo(f"{employee} ({name}): {len(encodings)} foto, galeri versi {version}")
+
+    @gallery.command("remove")
+    @click.option("--employee", required=True, help="NIP (atau id pegawai).")
+    def gallery_remove(employee: str) -> None:
+        """Take a person out of every kiosk's gallery."""
+        from .fleet import FleetError, remove
+
+        try:
+            with connect() as conn:
+                version = remove(conn, employee)
+        except FleetError as err:
+            raise click.ClickException(str(err)) from err
+        click.echo(f"{employee} dihapus dari galeri (versi {version})")
+
+    @gallery.command("publish")
+    @click.option("--device", "device_id", help="Satu kiosk (bawaan: semua yang aktif).")
+    def gallery_publish(device_id: str | None) -> None:
+        """Send kiosks what they lack, from the version their last heartbeat reported."""
+        from .fleet import publish_gallery
+
+        c = client("gallery")
+        try:
+            with connect() as conn:
+                rows = conn.execute(
+                    "SELECT d.id, coalesce(s.gallery_version, 0) FROM devices d LEFT JOIN "
+                    "device_state s ON s.device_id = d.id WHERE NOT d.disabled AND "
+                    "(%s::text IS NULL OR d.id = %s) ORDER BY 1", (device_id, device_id)).fetchall()
+                if device_id and not rows:
+                    raise click.ClickException(f"kiosk {device_id!r} tidak terdaftar")
+                for dev, held in rows:
+                    n = publish_gallery(conn, c, dev, int(held))
+                    click.echo(f"{dev}: {n} pesan (dari versi {held})")
+        finally:
+            c.disconnect()
+            c.loop_stop()
+
+    @main.command("fleet")
+    def fleet() -> None:
+        """Run the fleet monitor (heartbeats, status, command replies) until stopped."""
+        from .fleet import run_fleet
+
+        try:
+            run_fleet(CloudSettings())
+        except SettingsError as err:
+            raise click.ClickException(str(err)) from err
