@@ -78,6 +78,7 @@ def kiosk_config(k: DemoKiosk, data_dir: Path, broker: Mosquitto, password_file:
 device_id = "{k.device_id}"
 data_dir = "{data_dir}"
 repeat_window_s = {repeat_window_s}
+telemetry_interval_s = 10
 
 [broker]
 host = "127.0.0.1"
@@ -113,6 +114,21 @@ port = {screen_port}
 mode = "off"
 """)
     return cfg
+
+
+#: The cloud's broker user: reads check-ins, heartbeats, status and replies; writes acks,
+#: configs, gallery deltas and commands (deploy/mosquitto/acl.example is the same).
+CLOUD_ACL = """user ingest
+topic read $share/#
+topic read hadir/v1/+/checkin
+topic read hadir/v1/+/status
+topic read hadir/v1/+/telemetry
+topic read hadir/v1/+/reply/#
+topic write hadir/v1/+/ack
+topic write hadir/v1/+/config
+topic write hadir/v1/+/gallery
+topic write hadir/v1/+/cmd/#
+"""
 
 
 class Stack:
@@ -165,9 +181,7 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     passwd.parent.mkdir(parents=True, exist_ok=True)
     ingest_pw = secrets.token_urlsafe(18)
     mosquitto_passwd(passwd, {"ingest": ingest_pw})
-    acl.write_text("user ingest\ntopic read hadir/v1/+/checkin\ntopic read $share/#\n"
-                   "topic write hadir/v1/+/ack\ntopic read hadir/v1/+/status\n"
-                   "topic read hadir/v1/+/telemetry\n")
+    acl.write_text(CLOUD_ACL)
 
     data_dirs: dict[str, Path] = {}
     offices_done: set[str] = set()
@@ -207,6 +221,7 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     ingest_env = {**env, "HADIR_BROKER_HOST": "127.0.0.1", "HADIR_BROKER_PORT": str(stack.broker.port),
                   "HADIR_BROKER_USERNAME": "ingest", "HADIR_BROKER_PASSWORD_FILE": str(ingest_pw_file)}
     stack.spawn("ingest", [cloud, "ingest"], ingest_env)
+    stack.spawn("fleet", [cloud, "fleet"], ingest_env)
     port = free_port()
     stack.spawn("portal", [cloud, "portal", "--host", "127.0.0.1", "--port", str(port)], env)
     wait_port(port, timeout=30)
@@ -292,6 +307,18 @@ def main() -> int:
         print(f"• terlihat di portal: {len(expected & seen)}/{len(expected)}; "
               f"hilang: {len(missing)}; tak terduga: {len(extra)}")
         ok = not missing and not extra
+        # device life: every kiosk's heartbeat reaches the fleet monitor through the ACLs
+        deadline = time.monotonic() + 60
+        beats: dict[str, str] = {}
+        while time.monotonic() < deadline and len(beats) < len(kiosks):
+            for k in kiosks:
+                out = subprocess.run([str(BIN / "hadir-cloud"), "device", "telemetry", k.device_id],
+                                     env=env, capture_output=True, text=True)
+                if out.returncode == 0:
+                    beats[k.device_id] = out.stdout
+            time.sleep(2)
+        print(f"• laporan kiosk (telemetri) diterima: {len(beats)}/{len(kiosks)}")
+        ok = ok and len(beats) == len(kiosks)
         print("demo-check:", "OK" if ok else "GAGAL")
         return 0 if ok else 1
     except KeyboardInterrupt:
