@@ -1,0 +1,133 @@
+"""The fleet side against a real PostgreSQL and Mosquitto: gallery versions, bad input kept."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import paho.mqtt.client as mqtt
+import psycopg
+import pytest
+from hadir_cloud.db.migrate import upgrade
+from hadir_cloud.devices import add_device, add_office
+from hadir_cloud.fleet import (
+    FleetError,
+    FleetMonitor,
+    current_version,
+    deltas_for,
+    enroll,
+    parse_schedule,
+    remove,
+)
+from hadir_cloud.settings import CloudSettings
+from hadir_edge.face import Gallery
+from hadir_protocol import topics
+from hadir_protocol.codec import encode, pack_encoding
+from hadir_protocol.models import Reply, Telemetry
+from hadir_protocol.signing import generate_key, public_key_b64, sign
+from paho.mqtt.enums import CallbackAPIVersion
+from system.harness import wait_until
+
+DEV = "kiosk-armada-01"
+
+
+def nip(i: int) -> str:
+    return f"19850312201001{i:04d}"
+
+
+def enc(i: int) -> list[str]:
+    return [pack_encoding(np.random.default_rng(i).normal(0, 0.1, 128))]
+
+
+def test_schedule_specs():
+    days = parse_schedule(["0-4=07:30-16:00", "5=07:30-12:00"])
+    assert [(d.weekday, d.start, d.end) for d in days][-2:] == [(4, "07:30", "16:00"),
+                                                                (5, "07:30", "12:00")]
+    for bad in ("7=07:00-08:00", "0-4=16:00-07:30", "senin=07:00-16:00"):
+        with pytest.raises(FleetError):
+            parse_schedule([bad])
+
+
+def test_snapshot_in_chunks_then_deltas_reach_the_same_gallery(fresh_db: str, tmp_path: Path):
+    upgrade(fresh_db)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        assert deltas_for(conn, DEV, 0) == []
+        for i in range(1, 1201):
+            enroll(conn, nip(i), f"Pegawai {i}", enc(i))
+        v_full = current_version(conn)
+        chunks = deltas_for(conn, DEV, 0, chunk=500)
+        assert [len(c.upserts) for c in chunks] == [500, 500, 200]
+        assert chunks[0].base_version == 0 and chunks[-1].version == v_full
+        assert all(a.version == b.base_version for a, b in zip(chunks, chunks[1:], strict=False))
+        kiosk = Gallery(tmp_path / "g", bytes(32))
+        kiosk.apply(chunks[0])
+        kiosk.apply(chunks[1])  # the link drops here: the kiosk holds a consistent version
+        rest = deltas_for(conn, DEV, kiosk.version, chunk=500)
+        assert [len(c.upserts) for c in rest] == [200]
+        for c in rest:
+            kiosk.apply(c)
+        assert len(kiosk.employees()) == 1200 and kiosk.version == v_full
+        # changes after that: one removal, one new face, one re-enrolment
+        remove(conn, nip(7))
+        enroll(conn, nip(2000), "Pegawai Baru", enc(2000))
+        enroll(conn, nip(8), "Pegawai 8 (foto baru)", enc(8008))
+        (delta,) = deltas_for(conn, DEV, kiosk.version)
+        assert delta.removals == [nip(7)]
+        assert sorted(p.employee_id for p in delta.upserts) == [nip(8), nip(2000)]
+        kiosk.apply(delta)
+        assert nip(7) not in kiosk.employees() and kiosk.name_of(nip(8)) == "Pegawai 8 (foto baru)"
+        assert len(kiosk) == 1200 and deltas_for(conn, DEV, kiosk.version) == []
+        with pytest.raises(FleetError):
+            remove(conn, nip(7))
+
+
+@pytest.fixture
+def monitor(fresh_db: str, broker, monkeypatch):
+    upgrade(fresh_db)
+    key = generate_key()
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        add_office(conn, "setda", "Setda", "Asia/Jakarta", -3.2, 104.6, 50)
+        add_device(conn, DEV, public_key_b64(key), "setda")
+    monkeypatch.setenv("HADIR_DATABASE_URL", fresh_db)
+    settings = CloudSettings(broker_port=broker.port, fleet_client_id="fleet-uji")
+    m = FleetMonitor(settings)
+    t = threading.Thread(target=m.run, daemon=True)
+    t.start()
+    assert m.subscribed.wait(10), "the monitor did not subscribe"
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    c.connect("127.0.0.1", broker.port)
+    c.loop_start()
+    yield m, c, key, fresh_db
+    c.disconnect()
+    c.loop_stop()
+    m.stop()
+    t.join(10)
+
+
+def rows(db: str, sql: str) -> list[tuple]:
+    with psycopg.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_bad_heartbeats_and_forged_replies_are_kept_and_change_nothing(monitor):
+    m, c, key, db = monitor
+    send = lambda topic, payload: c.publish(topic, payload, qos=1).wait_for_publish(5)  # noqa: E731
+    send(topics.telemetry(DEV), b"\xff not json")
+    send(topics.telemetry("kiosk-asing"), b"{}")
+    forged = sign(Reply(correlation_id="c1", device_id=DEV, ok=True,
+                        result={"phase": "pending", "public_key": public_key_b64(generate_key()),
+                                "previous_public_key": public_key_b64(key)}
+                        ).model_dump(mode="json", by_alias=True), generate_key())
+    send(topics.reply(DEV, "rotate-credentials"), encode(forged))
+    beat = Telemetry(device_id=DEV, sent_at=datetime.now(UTC), outbox_depth=3, version="0.1.0",
+                     gallery_version=0, rss_mb=210.0)
+    send(topics.telemetry(DEV), encode(beat))
+    wait_until(lambda: rows(db, "SELECT count(*) FROM device_telemetry")[0][0] == 1, 20,
+               "the good heartbeat after the bad ones")
+    reasons = sorted(r[0] for r in rows(db, "SELECT reason FROM rejected_messages"))
+    assert reasons == ["bad_signature", "invalid", "unknown_device"]
+    assert rows(db, "SELECT public_key FROM devices")[0][0] == public_key_b64(key)
+    assert rows(db, "SELECT outbox_depth, rss_mb FROM device_telemetry") == [(3, 210.0)]
+    assert rows(db, "SELECT count(*) FROM device_keys")[0][0] == 0
