@@ -106,6 +106,24 @@ PANELS: list[dict[str, Any]] = [
         "w": 12, "h": 9,
     },
     {
+        "title": "Kesehatan kiosk (laporan terakhir)",
+        "type": "table",
+        "format": "table",
+        "sql": (
+            "SELECT d.id AS \"Kiosk\", coalesce(s.state, '-') AS \"Status\",\n"
+            "  t.received_at AS \"Laporan terakhir\", t.outbox_depth AS \"Antrean\",\n"
+            "  t.oldest_unacked_at AS \"Tertua belum terkirim\", t.gps_fix AS \"GPS\",\n"
+            "  t.camera_state AS \"Kamera\", t.disk_free_mb AS \"Disk bebas (MB)\",\n"
+            "  t.temperature_c AS \"Suhu (°C)\", t.gallery_version AS \"Galeri\",\n"
+            "  t.version AS \"Versi\"\n"
+            "FROM devices d LEFT JOIN device_state s ON s.device_id = d.id\n"
+            "LEFT JOIN LATERAL (SELECT * FROM device_telemetry x WHERE x.device_id = d.id\n"
+            "  AND $__timeFilter(x.received_at) ORDER BY x.received_at DESC LIMIT 1) t ON true\n"
+            "WHERE NOT d.disabled\nORDER BY t.outbox_depth DESC NULLS FIRST, d.id"
+        ),
+        "w": 24, "h": 8,
+    },
+    {
         "title": "Alasan penolakan",
         "type": "table",
         "format": "table",
