@@ -85,3 +85,4 @@ def test_enroll_identify_checkin_status(cfg: Path, faces_dir: Path):
     assert again.exit_code == 1 and json.loads(again.output.strip().splitlines()[-1])["status"] == "repeat"
     st = r.invoke(main, ["status", "--config", str(cfg)])
     assert "antrean: 1" in st.output
+    assert "konfigurasi: v0" in st.output and "galeri: v0, 1 orang" in st.output

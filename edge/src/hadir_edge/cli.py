@@ -164,6 +164,12 @@ def status(config_path: Path | None) -> None:
     click.echo(f"konfirmasi terakhir: {box.last_ack() or '-'}")
     click.echo(f"seq terakhir: {box.last_seq()}; ditolak cloud: {box.rejected_count()}")
     box.close()
+    from .runtime import RuntimeConfig
+
+    runtime = RuntimeConfig(s)
+    click.echo(f"konfigurasi: v{runtime.version} ({runtime.office.name})")
+    gallery = _engine(s).gallery
+    click.echo(f"galeri: v{gallery.version}, {len(gallery.employees())} orang")
 
 
 def _log_to_file(path: Path) -> None:
