@@ -281,7 +281,10 @@ def run(config_path: Path | None, headless: bool, simulate_every: float, time_sc
             agent.heartbeat()
             next_beat = mono + beat_every
         pub.wake.set()
-        notify.watchdog()
+        if loop is None or loop.alive():
+            notify.watchdog()  # a hung camera loop lets the watchdog lapse: systemd restarts us
+        else:
+            logger.error("the camera loop is stuck; not feeding the watchdog")
         notify.status(f"antrean {outbox.depth()}, "
                       f"{'terhubung' if pub.connected.is_set() else 'jaringan terputus'}")
         stop.wait(max(0.0, min(tick, next_beat - time.monotonic(),

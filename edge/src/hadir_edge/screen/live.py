@@ -87,6 +87,7 @@ class LiveLoop:
         self.lock = threading.Lock()
         self.stop_event = threading.Event()
         self._thread: threading.Thread | None = None
+        self.last_step_at = time.monotonic()
 
     def _tracker(self) -> FaceTracker:
         gallery = self.kiosk.engine.gallery
@@ -125,6 +126,7 @@ class LiveLoop:
     def run(self) -> None:
         """Process frames until stopped; a failing frame never stops the kiosk."""
         while not self.stop_event.is_set():
+            self.last_step_at = time.monotonic()
             try:
                 self.step()
             except CameraError as err:
@@ -135,6 +137,10 @@ class LiveLoop:
             except Exception:
                 logger.exception("live frame failed")
                 self.stop_event.wait(0.5)
+
+    def alive(self, within_s: float = 30.0) -> bool:
+        """False when a frame has hung for longer than `within_s` (the watchdog then lapses)."""
+        return time.monotonic() - self.last_step_at < within_s
 
     def _show(self, state: ScreenState, hold: bool = False) -> None:
         with self.lock:
