@@ -24,7 +24,7 @@ import signal
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -35,6 +35,7 @@ from hadir_protocol.models import (
     Command,
     CommandName,
     Config,
+    Duty,
     GalleryDelta,
     GalleryPerson,
     Office,
@@ -127,14 +128,31 @@ def _office_of(conn: psycopg.Connection, device_id: str) -> Office:
     return Office(id=row[0], name=row[1], tz=row[2], lat=row[3], lon=row[4], radius_m=row[5])
 
 
+DUTY_RE = re.compile(r"^([^@]+)@(\d{4}-\d{2}-\d{2})@(-?[\d.]+),(-?[\d.]+),([\d.]+)$")
+
+
+def parse_duty(spec: str) -> Duty:
+    """`NIP@YYYY-MM-DD@lat,lon,radius_m`: an approved duty elsewhere (dinas luar)."""
+    m = DUTY_RE.match(spec.strip())
+    if not m:
+        raise FleetError(f"tugas {spec!r} tidak valid; contoh: "
+                         "198503122010012003@2026-11-23@-3.30,104.70,200")
+    try:
+        return Duty(employee_id=m.group(1), day=date.fromisoformat(m.group(2)),
+                    lat=float(m.group(3)), lon=float(m.group(4)), radius_m=float(m.group(5)))
+    except ValueError as err:
+        raise FleetError(f"tugas {spec!r}: {err}") from err
+
+
 def publish_config(conn: psycopg.Connection, client: mqtt.Client, device_id: str,
-                   schedule: list[ScheduleDay], thresholds: Thresholds) -> Config:
+                   schedule: list[ScheduleDay], thresholds: Thresholds,
+                   duties: list[Duty] | None = None) -> Config:
     """Store and publish (retained) the next config version for a kiosk."""
     office = _office_of(conn, device_id)
     last = conn.execute("SELECT coalesce(max(version), 0) FROM device_configs WHERE device_id = %s",
                         (device_id,)).fetchone()[0]
     cfg = Config(version=last + 1, device_id=device_id, office=office, schedule=schedule,
-                 thresholds=thresholds)
+                 thresholds=thresholds, duties=duties or [])
     conn.execute("INSERT INTO device_configs (device_id, version, payload) VALUES (%s, %s, %s)",
                  (device_id, cfg.version, json.dumps(cfg.model_dump(mode="json", by_alias=True))))
     _publish(client, topics.config(device_id), encode(cfg), retain=True)

@@ -37,15 +37,18 @@ def register(main: click.Group, device: click.Group,
                   help="Jarak wajah terbesar yang masih cocok.")
     @click.option("--min-face-px", type=int, default=80, show_default=True,
                   help="Tinggi wajah terkecil (piksel).")
+    @click.option("--duty", "duties", multiple=True,
+                  help="Dinas luar yang disetujui: NIP@YYYY-MM-DD@lat,lon,radius_m; boleh berulang.")
     def device_config(device_id: str, schedule: tuple[str, ...], repeat_window: int,
-                      face_distance: float, min_face_px: int) -> None:
+                      face_distance: float, min_face_px: int, duties: tuple[str, ...]) -> None:
         """Send a kiosk its next configuration (retained; applied and kept by the kiosk)."""
         from pydantic import ValidationError
 
-        from .fleet import FleetError, parse_schedule, publish_config
+        from .fleet import FleetError, parse_duty, parse_schedule, publish_config
 
         try:
             days = parse_schedule(list(schedule))
+            approved = [parse_duty(d) for d in duties]
             thresholds = Thresholds(face_distance=face_distance, repeat_window_s=repeat_window,
                                     min_face_px=min_face_px)
         except (FleetError, ValidationError) as err:
@@ -53,7 +56,7 @@ def register(main: click.Group, device: click.Group,
         c = client("config")
         try:
             with connect() as conn:
-                cfg = publish_config(conn, c, device_id, days, thresholds)
+                cfg = publish_config(conn, c, device_id, days, thresholds, approved)
         except FleetError as err:
             raise click.ClickException(str(err)) from err
         finally:

@@ -155,7 +155,8 @@ class Kiosk:
         fix = self.gps.fix()
         fence = geofence(fix, office)
         position = (fix.lat, fix.lon) if fix.lat is not None and fix.lon is not None else None
-        if not rules.geofence_allows(fence.inside, employee_id, local.date(), position):
+        if not rules.geofence_allows(fence.inside, employee_id, local.date(), position,
+                                     self.runtime.duties):
             return Result("outside_geofence", rules.Refusal.OUTSIDE_GEOFENCE.value, employee_id,
                           distance=face.distance, name=name, method=method.value)
         kind = kind or rules.kind_for(local, self.runtime.schedule)

@@ -17,7 +17,7 @@ from pathlib import Path
 from hadir_protocol.models import Config, Office, ScheduleDay
 
 from .config import EdgeSettings
-from .rules import QualityLimits
+from .rules import DutyApproval, QualityLimits
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class RuntimeConfig:
         self.repeat_window_s = settings.repeat_window_s
         self.face_distance = settings.face.threshold
         self.limits = QualityLimits(settings.face.min_face_px, settings.face.min_sharpness)
+        self.duties: list[DutyApproval] = []
         if self.path.exists():
             try:
                 self._use(Config.model_validate_json(self.path.read_text()))
@@ -54,6 +55,8 @@ class RuntimeConfig:
         self.repeat_window_s = cfg.thresholds.repeat_window_s
         self.face_distance = cfg.thresholds.face_distance
         self.limits = QualityLimits(cfg.thresholds.min_face_px, self.limits.min_sharpness)
+        self.duties = [DutyApproval(d.employee_id, d.day, d.lat, d.lon, d.radius_m)
+                       for d in cfg.duties]
 
     def apply(self, cfg: Config) -> bool:
         """Use and persist a newer config; False when it is not newer (a retained redelivery)."""

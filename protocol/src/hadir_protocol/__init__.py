@@ -23,6 +23,7 @@ from .models import (
     Command,
     CommandName,
     Config,
+    Duty,
     FaceVerdict,
     GalleryDelta,
     GalleryPerson,
@@ -40,7 +41,7 @@ from .signing import SignatureError, canonical_bytes, sign, verify
 
 __all__ = [
     "Ack", "AckItem", "AckStatus", "batch_payload", "canonical_bytes", "CheckIn",
-    "CheckInBatch", "ClockSource", "Command", "CommandName", "Config", "encode", "FaceVerdict",
+    "CheckInBatch", "ClockSource", "Command", "CommandName", "Config", "Duty", "encode", "FaceVerdict",
     "GalleryDelta", "GalleryPerson", "Geofence", "GpsFix", "is_nip", "Kind", "Method",
     "nip_problem", "Office", "pack_encoding", "parse_checkin", "Reason", "Rejected", "Reply",
     "sign", "SignatureError", "split_checkin_payload", "Status", "Telemetry", "Thresholds",

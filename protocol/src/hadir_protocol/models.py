@@ -7,7 +7,7 @@ new version; a breaking change is v2 on new topics.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
@@ -253,6 +253,16 @@ class Thresholds(_Msg):
     min_face_px: int = Field(80, ge=20)
 
 
+class Duty(_Msg):
+    """An approved duty elsewhere (dinas luar): check-ins near this place allowed on this day."""
+
+    employee_id: EmployeeId
+    day: date
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    radius_m: float = Field(gt=0, le=100_000)
+
+
 class Config(_Msg):
     """Retained, versioned configuration for one kiosk."""
 
@@ -262,6 +272,7 @@ class Config(_Msg):
     office: Office
     schedule: list[ScheduleDay] = Field(default_factory=list)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    duties: list[Duty] = Field(default_factory=list, description="approved duties elsewhere")
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
