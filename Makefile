@@ -4,7 +4,7 @@
 PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 
-.PHONY: install system-deps demo demo-check test test-fast lint bench-ingest bench-tpp bench-face clean
+.PHONY: install system-deps demo demo-check test test-fast lint fuzz bench-ingest bench-tpp bench-face clean
 
 .venv/.synced: uv.lock pyproject.toml protocol/pyproject.toml edge/pyproject.toml cloud/pyproject.toml
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet 'uv==0.13.9'
@@ -27,6 +27,9 @@ test: system-deps install ## the whole test suite (real PostgreSQL, Mosquitto, g
 
 test-fast: install
 	.venv/bin/pytest -m "not slow and not system and not browser"
+
+fuzz: install ## 100,000 mutated payloads through the real ingest path into PostgreSQL; counts as JSON
+	cd tests && ../$(PY) -m fuzz.run --count 100000
 
 lint: install
 	.venv/bin/ruff check protocol edge cloud tests bench demo

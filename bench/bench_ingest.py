@@ -7,7 +7,8 @@ In one run, on the same machine, with the same signed events (no photos):
                do-nothing QoS 1 subscriber (the transport's limit);
 - naive:       a subscriber doing one INSERT and one COMMIT per message;
 - ingest:      `hadir-cloud ingest` (one worker) receiving single-event messages;
-- batched:     the same worker receiving batch messages of 100 events (a draining backlog).
+- batched:     the same worker receiving batch messages of 100 events (a draining backlog);
+- batched ×N:  N workers on the shared subscription (verification spread across cores).
 
 The last line is one JSON object with the figures and ratios.
 """
@@ -170,20 +171,25 @@ def bench_naive(pg: Postgres, broker: Mosquitto, keys, singles, limit: int) -> f
 
 
 def bench_ingest(pg: Postgres, broker: Mosquitto, keys, payloads, events_total: int,
-                 tmp: Path, name: str) -> float:
-    """The real worker: publish, and time until every event is committed."""
+                 tmp: Path, name: str, workers: int = 1) -> float:
+    """The real worker(s): publish, and time until every event is committed."""
     url = fresh(pg, keys)
-    env = {**os.environ, "HADIR_DATABASE_URL": url, "HADIR_BROKER_PORT": str(broker.port),
-           "HADIR_INGEST_CLIENT_ID": "bench-ingest"}  # one session: a dead member of
-    # a shared group with a persistent session keeps receiving its share of messages
-    log = open(tmp / f"ingest-{name}.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([str(BIN / "hadir-cloud"), "ingest"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    procs = []
+    for w in range(1, workers + 1):
+        # each worker its own stable client id: a dead member of a shared group with a
+        # persistent session keeps receiving its share of messages
+        env = {**os.environ, "HADIR_DATABASE_URL": url, "HADIR_BROKER_PORT": str(broker.port),
+               "HADIR_INGEST_CLIENT_ID": f"bench-ingest-{w}"}
+        path = tmp / f"ingest-{name}-{w}.log"
+        with open(path, "wb") as log:
+            procs.append((subprocess.Popen([str(BIN / "hadir-cloud"), "ingest"], env=env,
+                                           stdout=log, stderr=subprocess.STDOUT), path))
     deadline = time.monotonic() + 30
-    while b"subscribed to" not in (tmp / f"ingest-{name}.log").read_bytes():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the ingest did not subscribe; see {tmp}/ingest-{name}.log")
-        time.sleep(0.1)
+    for _proc, path in procs:
+        while b"subscribed to" not in path.read_bytes():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the ingest did not subscribe; see {path}")
+            time.sleep(0.1)
     t0 = time.perf_counter()
     publish_all(broker.port, payloads)
     while count(url) < events_total:
@@ -191,8 +197,9 @@ def bench_ingest(pg: Postgres, broker: Mosquitto, keys, payloads, events_total: 
             raise SystemExit(f"ingest stalled at {count(url)}/{events_total}")
         time.sleep(0.05)
     dt = time.perf_counter() - t0
-    proc.terminate()
-    proc.wait(20)
+    for proc, _path in procs:
+        proc.terminate()
+        proc.wait(20)
     stored = count(url)
     pg.drop_database(url)
     if stored != events_total:
@@ -228,6 +235,9 @@ def main() -> None:
         print(f"ingest:      {single:10.0f} events/s (single-event messages)", flush=True)
         batched = bench_ingest(pg, broker, keys, batches, total, tmp, "batched")
         print(f"batched:     {batched:10.0f} events/s (100 events per message)", flush=True)
+        workers = max(2, os.cpu_count() or 2)
+        batched_n = bench_ingest(pg, broker, keys, batches, total, tmp, "batched-n", workers)
+        print(f"batched ×{workers}:  {batched_n:10.0f} events/s ({workers} workers)", flush=True)
     finally:
         broker.stop()
         pg.close()
@@ -239,6 +249,8 @@ def main() -> None:
         "ratio_vs_passthrough": round(single / passthrough, 2),
         "ratio_vs_naive": round(single / naive, 1),
         "batched_ratio_vs_copy": round(batched / copy_rate, 2),
+        "workers": workers, "batched_workers_events_per_s": round(batched_n),
+        "batched_workers_ratio_vs_naive": round(batched_n / naive, 1),
     }))
 
 

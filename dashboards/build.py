@@ -112,6 +112,9 @@ PANELS: list[dict[str, Any]] = [
         "sql": (
             "SELECT d.id AS \"Kiosk\", coalesce(s.state, '-') AS \"Status\",\n"
             "  t.received_at AS \"Laporan terakhir\", t.outbox_depth AS \"Antrean\",\n"
+            "  t.held_count AS \"Ditahan cloud\", t.disk_full AS \"Disk penuh\",\n"
+            "  (SELECT count(*) FROM rejected_messages r WHERE r.device_id = d.id\n"
+            "     AND $__timeFilter(r.last_seen_at)) AS \"Pesan ditolak\",\n"
             "  t.oldest_unacked_at AS \"Tertua belum terkirim\", t.gps_fix AS \"GPS\",\n"
             "  t.camera_state AS \"Kamera\", t.disk_free_mb AS \"Disk bebas (MB)\",\n"
             "  t.temperature_c AS \"Suhu (°C)\", t.gallery_version AS \"Galeri\",\n"

@@ -25,7 +25,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from hadir_cloud.devstack import Mosquitto, Postgres, free_port, mosquitto_passwd, wait_port
+from hadir_cloud.devstack import BrokerLogins, Mosquitto, Postgres, free_port, wait_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -116,21 +116,6 @@ mode = "off"
     return cfg
 
 
-#: The cloud's broker user: reads check-ins, heartbeats, status and replies; writes acks,
-#: configs, gallery deltas and commands (deploy/mosquitto/acl.example is the same).
-CLOUD_ACL = """user ingest
-topic read $share/#
-topic read hadir/v1/+/checkin
-topic read hadir/v1/+/status
-topic read hadir/v1/+/telemetry
-topic read hadir/v1/+/reply/#
-topic write hadir/v1/+/ack
-topic write hadir/v1/+/config
-topic write hadir/v1/+/gallery
-topic write hadir/v1/+/cmd/#
-"""
-
-
 class Stack:
     """The running demo: servers and processes, stopped in reverse order."""
 
@@ -176,12 +161,10 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     print("• basis data:", db_url)
     run([cloud, "db", "upgrade"], env)
 
-    passwd = wd / "mosquitto" / "passwd"
-    acl = wd / "mosquitto" / "acl"
-    passwd.parent.mkdir(parents=True, exist_ok=True)
-    ingest_pw = secrets.token_urlsafe(18)
-    mosquitto_passwd(passwd, {"ingest": ingest_pw})
-    acl.write_text(CLOUD_ACL)
+    # the broker as in production: the cloud's users (ingest-1, fleet, cli) and their ACL,
+    # generated from the wire contract; the kiosks are added below by `hadir-cloud device add`
+    logins = BrokerLogins(wd / "broker-logins").create()
+    passwd, acl = logins.passwd, logins.acl
 
     data_dirs: dict[str, Path] = {}
     offices_done: set[str] = set()
@@ -200,6 +183,7 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
             offices_done.add(k.office_id)
 
     stack.broker = Mosquitto(workdir=wd / "mosquitto", password_file=passwd, acl_file=acl)
+    broker_env = {"HADIR_BROKER_HOST": "127.0.0.1", "HADIR_BROKER_PORT": str(stack.broker.port)}
     for k, screen_port in zip(kiosks, screen_ports, strict=True):
         cfg = kiosk_config(k, data_dirs[k.device_id], stack.broker, kiosk_pw[k.device_id],
                            screen_port=screen_port)
@@ -216,16 +200,13 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     stack.broker.start()
     print("• broker MQTT:", stack.broker.url)
 
-    ingest_pw_file = wd / "ingest-password"
-    ingest_pw_file.write_text(ingest_pw)
-    ingest_env = {**env, "HADIR_BROKER_HOST": "127.0.0.1", "HADIR_BROKER_PORT": str(stack.broker.port),
-                  "HADIR_BROKER_USERNAME": "ingest", "HADIR_BROKER_PASSWORD_FILE": str(ingest_pw_file)}
-    stack.spawn("ingest", [cloud, "ingest"], ingest_env)
-    stack.spawn("fleet", [cloud, "fleet"], ingest_env)
+    # each process logs in as its own broker user (the broker uses it as the client id)
+    stack.spawn("ingest", [cloud, "ingest"], {**env, **broker_env, **logins.env("ingest")})
+    stack.spawn("fleet", [cloud, "fleet"], {**env, **broker_env, **logins.env("fleet")})
     port = free_port()
     stack.spawn("portal", [cloud, "portal", "--host", "127.0.0.1", "--port", str(port)], env)
     wait_port(port, timeout=30)
-    return env, port, data_dirs
+    return {**env, **broker_env, **logins.env("cli")}, port, data_dirs
 
 
 def api_events(port: int, token: str | None) -> list[dict[str, object]]:

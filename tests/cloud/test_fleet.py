@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
+from hadir_cloud.devstack import BrokerLogins
 from hadir_cloud.fleet import (
     FleetError,
     FleetMonitor,
@@ -84,19 +85,29 @@ def test_snapshot_in_chunks_then_deltas_reach_the_same_gallery(fresh_db: str, tm
 
 
 @pytest.fixture
-def monitor(fresh_db: str, broker, monkeypatch):
+def monitor(fresh_db: str, broker, monkeypatch, tmp_path: Path):
     upgrade(fresh_db)
     key = generate_key()
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         add_office(conn, "setda", "Setda", "Asia/Jakarta", -3.2, 104.6, 50)
         add_device(conn, DEV, public_key_b64(key), "setda")
     monkeypatch.setenv("HADIR_DATABASE_URL", fresh_db)
-    settings = CloudSettings(broker_port=broker.port, fleet_client_id="fleet-uji")
+    # the broker as in production; the monitor logs in as `fleet`, and a crafting client may
+    # write any kiosk's heartbeats and replies (the ACL would stop one kiosk sending another's)
+    logins = BrokerLogins(tmp_path / "logins").create()
+    crafter = logins.add_user("uji-kiosk", "topic write hadir/v1/+/telemetry",
+                              "topic write hadir/v1/+/reply/+")
+    broker.password_file, broker.acl_file = logins.passwd, logins.acl
+    broker.restart()
+    settings = CloudSettings(broker_port=broker.port, fleet_client_id="fleet-uji",
+                             broker_username="fleet",
+                             broker_password_file=logins.password_file("fleet"))
     m = FleetMonitor(settings)
     t = threading.Thread(target=m.run, daemon=True)
     t.start()
     assert m.subscribed.wait(10), "the monitor did not subscribe"
     c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    c.username_pw_set("uji-kiosk", crafter.read_text())
     c.connect("127.0.0.1", broker.port)
     c.loop_start()
     yield m, c, key, fresh_db
@@ -113,21 +124,32 @@ def rows(db: str, sql: str) -> list[tuple]:
 
 def test_bad_heartbeats_and_forged_replies_are_kept_and_change_nothing(monitor):
     m, c, key, db = monitor
+    with psycopg.connect(db, autocommit=True) as conn:  # the cloud asked it to rotate (c1)
+        conn.execute("INSERT INTO device_commands (correlation_id, device_id, name, args) "
+                     "VALUES ('c1', %s, 'rotate-credentials', '{}')", (DEV,))
     send = lambda topic, payload: c.publish(topic, payload, qos=1).wait_for_publish(5)  # noqa: E731
     send(topics.telemetry(DEV), b"\xff not json")
     send(topics.telemetry("kiosk-asing"), b"{}")
+    send(topics.telemetry(DEV), b'{"schema":"hadir.telemetry/1","outbox_depth":1e999}')
     forged = sign(Reply(correlation_id="c1", device_id=DEV, ok=True,
                         result={"phase": "pending", "public_key": public_key_b64(generate_key()),
                                 "previous_public_key": public_key_b64(key)}
                         ).model_dump(mode="json", by_alias=True), generate_key())
     send(topics.reply(DEV, "rotate-credentials"), encode(forged))
+    # signed by the kiosk's own key, but no rotation was asked for under this id: refused
+    unasked = sign(Reply(correlation_id="c2", device_id=DEV, ok=True,
+                         result={"phase": "pending", "public_key": public_key_b64(generate_key()),
+                                 "previous_public_key": public_key_b64(key)}
+                         ).model_dump(mode="json", by_alias=True), key)
+    send(topics.reply(DEV, "rotate-credentials"), encode(unasked))
     beat = Telemetry(device_id=DEV, sent_at=datetime.now(UTC), outbox_depth=3, version="0.1.0",
                      gallery_version=0, rss_mb=210.0)
     send(topics.telemetry(DEV), encode(beat))
     wait_until(lambda: rows(db, "SELECT count(*) FROM device_telemetry")[0][0] == 1, 20,
                "the good heartbeat after the bad ones")
     reasons = sorted(r[0] for r in rows(db, "SELECT reason FROM rejected_messages"))
-    assert reasons == ["bad_signature", "invalid", "unknown_device"]
+    assert reasons == ["bad_signature", "invalid", "non_finite_number", "not_utf8",
+                       "unknown_device"]
     assert rows(db, "SELECT public_key FROM devices")[0][0] == public_key_b64(key)
     assert rows(db, "SELECT outbox_depth, rss_mb FROM device_telemetry") == [(3, 210.0)]
     assert rows(db, "SELECT count(*) FROM device_keys")[0][0] == 0

@@ -34,7 +34,14 @@ from hadir_protocol.models import (
     Telemetry,
     Thresholds,
 )
-from hadir_protocol.signing import SignatureError, load_public_key, verify
+from hadir_protocol.signing import (
+    SignatureError,
+    generate_key,
+    load_public_key,
+    public_key_b64,
+    sign,
+    verify,
+)
 from paho.mqtt.enums import CallbackAPIVersion
 
 DEV = "kiosk-uji-01"
@@ -76,12 +83,17 @@ class Cloud:
         self.c.loop_stop()
 
 
-@pytest.fixture
-def kiosk(tmp_path: Path, broker: Mosquitto):
+CLOUD_KEY = generate_key()
+
+
+@pytest.fixture(params=["unpinned"])
+def kiosk(request, tmp_path: Path, broker: Mosquitto):
+    pinned = public_key_b64(CLOUD_KEY) if request.param == "pinned" else None
     settings = EdgeSettings(
         device_id=DEV, data_dir=tmp_path / "data", office=OFFICE,
         camera={"type": "files", "paths": [str(tmp_path)]},
-        broker={"host": "127.0.0.1", "port": broker.port}, log_file=tmp_path / "kiosk.log")
+        broker={"host": "127.0.0.1", "port": broker.port}, log_file=tmp_path / "kiosk.log",
+        cloud_public_key=pinned)
     settings.data_dir.mkdir()
     settings.log_path().write_text("".join(f"baris {i}\n" for i in range(500)))
     outbox = Outbox(settings.data_dir / "outbox.sqlite")
@@ -199,3 +211,29 @@ def test_tail_lines_reads_from_the_end(tmp_path: Path):
     log = tmp_path / "big.log"
     log.write_text("".join(f"{i:06d} {'x' * 100}\n" for i in range(50_000)))
     assert [line[:6] for line in tail_lines(log, 2)] == ["049998", "049999"]
+
+
+@pytest.mark.parametrize("kiosk", ["pinned"], indirect=True)
+def test_a_kiosk_that_pinned_the_cloud_key_obeys_only_signed_messages(kiosk):
+    """Anyone who can publish on a kiosk's topics (a leaked cloud password, a broker bug) must
+    not be able to move its office, change its faces or run its commands."""
+    agent, cloud = kiosk
+    forger = generate_key()
+
+    def signed(model, key) -> bytes:  # type: ignore[no-untyped-def]
+        return encode(sign(model.model_dump(mode="json", by_alias=True, exclude_none=True), key))
+
+    config = Config(version=5, device_id=DEV, office=OFFICE, thresholds=Thresholds(repeat_window_s=7))
+    cloud.send(topics.config(DEV), cfg(4))  # unsigned
+    cloud.send(topics.config(DEV), signed(config, forger))  # signed by somebody else
+    cmd = Command(correlation_id="c-palsu", issued_at=datetime.now(UTC), args={"lines": 5})
+    cloud.send(topics.cmd(DEV, "send-logs"), signed(cmd, forger))
+    wait(lambda: agent.refused == 3, "three messages refused")
+    assert agent.runtime.version == 0
+    cloud.send(topics.config(DEV), signed(config, CLOUD_KEY))
+    wait(lambda: agent.runtime.version == 5, "the signed config applied")
+    assert agent.runtime.repeat_window_s == 7
+    good = Command(correlation_id="c-asli", issued_at=datetime.now(UTC), args={"lines": 5})
+    cloud.send(topics.cmd(DEV, "send-logs"), signed(good, CLOUD_KEY))
+    reply = cloud.next("/reply/send-logs")
+    assert reply["correlation_id"] == "c-asli" and reply["ok"]  # the forged one got no reply

@@ -108,7 +108,7 @@ def test_batch_split_and_device_mismatch():
     ("payload", "reason"),
     [
         (b"{not json", Reason.MALFORMED_JSON),
-        (b"\xff\xfe", Reason.MALFORMED_JSON),
+        (b"\xff\xfe", Reason.NOT_UTF8),
         (b"[1,2]", Reason.MALFORMED_JSON),
         (b'{"schema":"hadir.checkin/9"}', Reason.UNKNOWN_SCHEMA),
         (b"{" + b" " * (3 * 1024 * 1024) + b"}", Reason.OVERSIZE),

@@ -25,7 +25,7 @@ def photo2(faces_dir: Path) -> Path:
 
 @pytest.fixture
 def stack(tmp_path: Path, fresh_db: str, broker: Mosquitto) -> Iterator[Stack]:
-    """Database migrated, broker up, nothing else started yet."""
-    s = Stack(tmp_path, fresh_db, broker)
+    """Database migrated, broker up with production credentials and ACL, nothing else started."""
+    s = Stack(tmp_path, fresh_db, broker, secure=True)
     yield s
     s.close()

@@ -16,7 +16,8 @@ import numpy as np
 import psycopg
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
-from hadir_cloud.devstack import Mosquitto
+from hadir_cloud.devstack import BrokerLogins, Mosquitto
+from hadir_cloud.settings import BrokerRole
 from hadir_edge.camera.files import load_rgb
 from hadir_edge.config import load
 from hadir_edge.face import FaceStatus
@@ -96,25 +97,41 @@ class KioskSetup:
 
 @dataclass
 class Stack:
-    """Database, broker, ingest and kiosks of one system test."""
+    """Database, broker, ingest and kiosks of one system test.
+
+    `secure`: the broker as in production (passwords, the generated ACL, username as client
+    id), every kiosk and cloud process logging in as its own user; else anonymous.
+    """
 
     tmp: Path
     db_url: str
     broker: Mosquitto
+    secure: bool = False
     ingest: Proc | None = None
     kiosks: dict[str, KioskSetup] = field(default_factory=dict)
     runners: dict[str, Proc] = field(default_factory=dict)
+    logins: BrokerLogins | None = None
 
     def __post_init__(self) -> None:
         upgrade(self.db_url)
         with psycopg.connect(self.db_url, autocommit=True) as conn:
             add_office(conn, *OFFICE)
+        if self.secure:
+            self.logins = BrokerLogins(self.tmp / "broker-logins").create()
+            self.broker.password_file, self.broker.acl_file = self.logins.passwd, self.logins.acl
+            if self.broker.proc is not None:
+                self.broker.restart()
+
+    def cloud_env(self, role: BrokerRole, worker: int = 1, **extra: str) -> dict[str, str]:
+        """Environment of a cloud process (`hadir-cloud ingest|fleet|…`) in the given role."""
+        login = self.logins.env(role, worker) if self.logins else {}
+        return {**os.environ, "HADIR_DATABASE_URL": self.db_url, "HADIR_BROKER_HOST": "127.0.0.1",
+                "HADIR_BROKER_PORT": str(self.broker.port), "HADIR_INGEST_FLUSH_MS": "20",
+                **login, **extra}
 
     def ingest_env(self, **extra: str) -> dict[str, str]:
         """Environment of an ingest worker."""
-        return {**os.environ, "HADIR_DATABASE_URL": self.db_url, "HADIR_BROKER_HOST": "127.0.0.1",
-                "HADIR_BROKER_PORT": str(self.broker.port), "HADIR_INGEST_FLUSH_MS": "20",
-                **extra}
+        return self.cloud_env("ingest", **extra)
 
     def start_ingest(self, **extra: str) -> Proc:
         """Start `hadir-cloud ingest`."""
@@ -138,6 +155,12 @@ class Stack:
         """
         data = self.tmp / device_id
         data.mkdir(parents=True)
+        login = ""
+        if self.logins:
+            login = (f'username = "{device_id}"\n'
+                     f'password_file = "{self.logins.add_kiosk(device_id)}"')
+            if self.broker.proc is not None:
+                self.broker.reload()
         cfg = data / "hadir-edge.toml"
         cfg.write_text(f"""\
 device_id = "{device_id}"
@@ -147,6 +170,7 @@ repeat_window_s = {repeat_window_s}
 [broker]
 host = "127.0.0.1"
 port = {self.broker.port}
+{login}
 [camera]
 type = "files"
 paths = ["{camera or photo}"]

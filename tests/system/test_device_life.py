@@ -28,8 +28,8 @@ DEV = "kiosk-hidup"
 
 
 def cloud(stack: Stack, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run `hadir-cloud …` as IT staff would."""
-    out = subprocess.run([str(BIN / "hadir-cloud"), *args], env=stack.ingest_env(),
+    """Run `hadir-cloud …` as IT staff would (as the broker's `cli` user)."""
+    out = subprocess.run([str(BIN / "hadir-cloud"), *args], env=stack.cloud_env("cli"),
                          capture_output=True, text=True, timeout=120)
     if check:
         assert out.returncode == 0, out.stdout + out.stderr
@@ -44,7 +44,7 @@ def db_one(stack: Stack, sql: str, *params: object):  # type: ignore[no-untyped-
 def test_gallery_config_commands_and_key_rotation(stack: Stack, photo: Path, photo2: Path):
     k = stack.add_kiosk(DEV, photo, NIP_A, top="telemetry_interval_s = 1")
     stack.start_ingest()
-    fleet = Proc("fleet", [str(BIN / "hadir-cloud"), "fleet"], stack.ingest_env(),
+    fleet = Proc("fleet", [str(BIN / "hadir-cloud"), "fleet"], stack.cloud_env("fleet"),
                  stack.tmp / "fleet.log").start()
     try:
         wait_until(lambda: "subscribed to" in (stack.tmp / "fleet.log").read_text(), 30,

@@ -34,14 +34,17 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update"]
 
 
-def publish_config(port: int, device_id: str, version: int, lat: float, lon: float) -> None:
+def publish_config(stack: Stack, device_id: str, version: int, lat: float, lon: float) -> None:
     """What `hadir-cloud device config` does: a retained, versioned config for the kiosk."""
     office = Office(id=OFFICE[0], name=OFFICE[1], tz=OFFICE[2], lat=lat, lon=lon,
                     radius_m=OFFICE[5])
     cfg = Config(version=version, device_id=device_id, office=office,
                  thresholds=Thresholds(repeat_window_s=300))
     c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-    c.connect("127.0.0.1", port)
+    if stack.logins:  # as the CLI does: the broker's `cli` user
+        user = stack.logins.user("cli")
+        c.username_pw_set(user, stack.logins.password_file(user).read_text())
+    c.connect("127.0.0.1", stack.broker.port)
     c.loop_start()
     c.publish(topics.config(device_id), encode(cfg), qos=1, retain=True).wait_for_publish(5)
     c.disconnect()
@@ -115,7 +118,7 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     see("recorded")
     assert "NIP + foto" in message.inner_text()
     # 4. the cloud moves the office 5 km away (retained config): "di luar area kantor"
-    publish_config(stack.broker.port, "kiosk-layar", 1, OFFICE[3] + 0.045, OFFICE[4])
+    publish_config(stack, "kiosk-layar", 1, OFFICE[3] + 0.045, OFFICE[4])
     page.wait_for_function(
         "() => document.querySelector('#it-status').textContent.includes('konfigurasi v1')",
         timeout=30_000)
@@ -124,7 +127,7 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     stage.show("kit")
     see("outside_geofence")
     assert message.inner_text() == "di luar area kantor"
-    publish_config(stack.broker.port, "kiosk-layar", 2, OFFICE[3], OFFICE[4])
+    publish_config(stack, "kiosk-layar", 2, OFFICE[3], OFFICE[4])
     page.wait_for_function(
         "() => document.querySelector('#it-status').textContent.includes('konfigurasi v2')",
         timeout=30_000)

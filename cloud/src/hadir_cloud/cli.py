@@ -1,10 +1,12 @@
-"""`hadir-cloud`: migrations, offices and kiosks, users, the ingest, the portal, TPP, the fleet."""
+"""`hadir-cloud`: migrations, offices, kiosks and the broker, users, the ingest, the portal, TPP."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 import psycopg
@@ -12,6 +14,8 @@ import psycopg
 from .fleet_cli import register as register_fleet
 from .settings import CloudSettings, SettingsError
 from .tpp.cli import tpp
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
 def _settings() -> CloudSettings:
@@ -30,6 +34,16 @@ def _connect() -> psycopg.Connection:
         return psycopg.connect(_conninfo(), autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as err:
         raise click.ClickException(f"basis data tidak dapat dihubungi: {err}") from err
+
+
+def _broker_files(required: bool) -> Callable[[F], F]:
+    """The --mosquitto-passwd / --mosquitto-acl options."""
+    def deco(f: F) -> F:
+        f = click.option("--mosquitto-acl", type=click.Path(path_type=Path), required=required,
+                         help="Mosquitto ACL file (acl_file).")(f)
+        return click.option("--mosquitto-passwd", type=click.Path(path_type=Path),
+                            required=required, help="Mosquitto password file (password_file).")(f)
+    return deco
 
 
 @click.group()
@@ -107,10 +121,7 @@ def device() -> None:
 @click.option("--id", "device_id", required=True, help="Kiosk id (its MQTT username).")
 @click.option("--public-key", required=True, help="Base64 Ed25519 key from `hadir-edge pubkey`.")
 @click.option("--office", "office_id", required=True, help="Office the kiosk stands in.")
-@click.option("--mosquitto-passwd", type=click.Path(path_type=Path),
-              help="Mosquitto password file to add the kiosk to.")
-@click.option("--mosquitto-acl", type=click.Path(path_type=Path),
-              help="Mosquitto ACL file to give the kiosk its own topics.")
+@_broker_files(required=False)
 @click.option("--password-file", type=click.Path(path_type=Path),
               help="Broker password for the kiosk (made and written here if missing).")
 def device_add(device_id: str, public_key: str, office_id: str, mosquitto_passwd: Path | None,
@@ -139,6 +150,57 @@ def device_add(device_id: str, public_key: str, office_id: str, mosquitto_passwd
     click.echo(f"kiosk {device_id} terdaftar di {office_id}")
 
 
+@device.command("disable")
+@click.option("--id", "device_id", required=True, help="Kiosk id.")
+def device_disable(device_id: str) -> None:
+    """Stop accepting a kiosk's check-ins (held, not stored); `device add` enables it again."""
+    from .devices import RegistrationError, disable_device
+
+    with _connect() as conn:
+        try:
+            disable_device(conn, device_id)
+        except RegistrationError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(f"kiosk {device_id} dinonaktifkan; peristiwanya ditahan oleh ingest")
+
+
+@device.command("revoke")
+@click.option("--id", "device_id", required=True, help="Kiosk id (its MQTT username).")
+@_broker_files(required=True)
+@click.option("--broker-pid", type=int, help="Send SIGHUP to this Mosquitto process.")
+@click.option("--reload-cmd", help="Or run this to reload the broker, e.g. "
+              "'docker compose kill -s SIGHUP mosquitto'.")
+def device_revoke(device_id: str, mosquitto_passwd: Path, mosquitto_acl: Path,
+                  broker_pid: int | None, reload_cmd: str | None) -> None:
+    """Disable a kiosk and remove its broker login and ACL; on reload the broker cuts it off."""
+    import shlex
+
+    from .devices import (
+        RegistrationError,
+        disable_device,
+        reload_broker,
+        remove_broker_credentials,
+    )
+
+    if broker_pid is not None and reload_cmd:
+        raise click.UsageError("pilih salah satu: --broker-pid atau --reload-cmd")
+    with _connect() as conn:
+        try:
+            disable_device(conn, device_id)  # first: from now on its events are held
+            removed = remove_broker_credentials(device_id, mosquitto_passwd, mosquitto_acl)
+            if broker_pid is not None or reload_cmd:
+                reload_broker(broker_pid, shlex.split(reload_cmd) if reload_cmd else None)
+        except RegistrationError as err:
+            raise click.ClickException(str(err)) from err
+    click.echo(f"kiosk {device_id} dicabut: nonaktif; dihapus dari broker: "
+               f"{', '.join(removed) or 'tidak ada (sudah dicabut)'}")
+    if broker_pid is None and not reload_cmd:
+        click.echo("muat ulang broker agar kiosk terputus sekarang: kill -HUP <pid mosquitto> "
+                   "(atau: systemctl reload mosquitto / docker compose kill -s SIGHUP mosquitto)")
+    else:
+        click.echo("broker dimuat ulang: sambungan kiosk diputus dan ditolak")
+
+
 @device.command("list")
 def device_list() -> None:
     """List registered kiosks with their last check-in."""
@@ -149,6 +211,32 @@ def device_list() -> None:
         ).fetchall()
     for dev, off, disabled, last, seq in rows:
         click.echo(f"{dev}\t{off}\t{'nonaktif' if disabled else 'aktif'}\t{last or '-'}\t{seq or '-'}")
+
+
+@main.group()
+def broker() -> None:
+    """The MQTT broker's users and ACL, generated from the wire contract."""
+
+
+@broker.command("acl")
+@click.option("--ingest", "ingest_users", multiple=True, help="Broker user of an ingest worker "
+              "(one per worker; repeatable). Default: ingest-1, ingest-2.")
+@click.option("--fleet", "fleet_user", default="fleet", show_default=True,
+              help="Broker user of the fleet monitor.")
+@click.option("--cli", "cli_user", default="cli", show_default=True,
+              help="Broker user of this CLI (device config|command, gallery publish).")
+@click.option("--example", is_flag=True,
+              help="Print deploy/mosquitto/acl.example instead (default users, one kiosk).")
+def broker_acl(ingest_users: tuple[str, ...], fleet_user: str, cli_user: str,
+               example: bool) -> None:
+    """Print the cloud users' ACL: start the broker's acl_file with it."""
+    from .devices import CLOUD_USERS, cloud_acl, example_acl
+
+    if example:
+        click.echo(example_acl(), nl=False)
+        return
+    click.echo(cloud_acl({"ingest": ingest_users or CLOUD_USERS["ingest"], "fleet": fleet_user,
+                          "cli": cli_user}), nl=False)
 
 
 @main.group()

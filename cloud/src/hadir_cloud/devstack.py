@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -21,6 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+
+from .devices import (
+    CLOUD_USERS,
+    MAX_PACKET_SIZE,
+    MESSAGE_SIZE_LIMIT,
+    cloud_acl,
+    write_broker_credentials,
+)
+from .settings import BrokerRole
 
 logger = logging.getLogger(__name__)
 
@@ -78,14 +88,20 @@ class Mosquitto:
 
     def _write_config(self) -> Path:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        lines = [
-            f"listener {self.port} 127.0.0.1",
+        lines = [f"listener {self.port} 127.0.0.1"]
+        if self.password_file:
+            # as in production: a login cannot take over another client's session
+            lines.append("use_username_as_clientid true")
+        lines += [
             "persistence true",
             f"persistence_location {self.workdir}/",
             "autosave_interval 1",
+            # unbounded here (the benchmarks queue faster than one worker drains);
+            # deploy/mosquitto/mosquitto.conf bounds it
             "max_queued_messages 0",
             "max_inflight_messages 100",
-            "max_packet_size 4194304",
+            f"message_size_limit {MESSAGE_SIZE_LIMIT}",
+            f"max_packet_size {MAX_PACKET_SIZE}",
             "set_tcp_nodelay true",
             f"log_dest file {self.workdir}/mosquitto.log",
         ]
@@ -105,12 +121,12 @@ class Mosquitto:
         conf.write_text("\n".join(lines) + "\n")
         return conf
 
-    def start(self) -> Mosquitto:
-        """Start (or restart) the broker on the same port and persistence."""
+    def start(self, conf: Path | None = None) -> Mosquitto:
+        """Start (or restart) the broker on the same port and persistence (or with `conf`)."""
         binary = _find("mosquitto", "/usr/sbin")
         if not binary:
             raise DevStackError("mosquitto is not installed (apt-get install mosquitto)")
-        conf = self._write_config()
+        conf = conf or self._write_config()
         self.proc = subprocess.Popen(
             [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -128,6 +144,12 @@ class Mosquitto:
                 self.proc.wait(5)
         self.proc = None
 
+    def reload(self) -> None:
+        """SIGHUP: re-read the password file and ACL (and cut clients no longer allowed)."""
+        if self.proc is None or self.proc.poll() is not None:
+            raise DevStackError("the broker is not running")
+        self.proc.send_signal(signal.SIGHUP)
+
     def restart(self, down_for: float = 0.0) -> None:
         """Stop, wait `down_for` seconds, start again on the same port."""
         self.stop()
@@ -138,6 +160,70 @@ class Mosquitto:
     def url(self) -> str:
         """mqtt://host:port of the broker."""
         return f"mqtt://127.0.0.1:{self.port}"
+
+
+@dataclass
+class BrokerLogins:
+    """A throwaway broker's password file, ACL and users' password files (kiosks and cloud)."""
+
+    directory: Path
+    cloud_users: dict[BrokerRole, tuple[str, ...]] = field(default_factory=lambda: dict(CLOUD_USERS))
+
+    @property
+    def passwd(self) -> Path:
+        """The broker's password_file."""
+        return self.directory / "passwd"
+
+    @property
+    def acl(self) -> Path:
+        """The broker's acl_file."""
+        return self.directory / "acl"
+
+    def password_file(self, username: str) -> Path:
+        """The file holding a user's password."""
+        return self.directory / f"{username}.password"
+
+    def create(self) -> BrokerLogins:
+        """Write the cloud users (random passwords) and their ACL; kiosks come with add_kiosk."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        users = [u for names in self.cloud_users.values() for u in names]
+        passwords = {u: secrets.token_urlsafe(18) for u in users}
+        for user, pw in passwords.items():
+            self.password_file(user).write_text(pw)
+            self.password_file(user).chmod(0o600)
+        mosquitto_passwd(self.passwd, passwords)
+        self.acl.write_text(cloud_acl(self.cloud_users))
+        return self
+
+    def add_kiosk(self, device_id: str) -> Path:
+        """Give a kiosk its broker login (as `hadir-cloud device add` does); its password file."""
+        pw = secrets.token_urlsafe(18)
+        self.password_file(device_id).write_text(pw)
+        self.password_file(device_id).chmod(0o600)
+        write_broker_credentials(device_id, pw, self.passwd, self.acl)
+        return self.password_file(device_id)
+
+    def add_user(self, username: str, *acl_lines: str) -> Path:
+        """A user with hand-written ACL lines (a test's crafting client); its password file."""
+        pw = secrets.token_urlsafe(18)
+        self.password_file(username).write_text(pw)
+        subprocess.run(["mosquitto_passwd", "-b", str(self.passwd), username, pw], check=True)
+        with self.acl.open("a") as fh:
+            fh.write("\n".join(["", f"user {username}", *acl_lines]) + "\n")
+        return self.password_file(username)
+
+    def user(self, role: BrokerRole, worker: int = 1) -> str:
+        """The username of a cloud role (the n-th ingest worker's for the ingest)."""
+        return self.cloud_users[role][worker - 1 if role == "ingest" else 0]
+
+    def env(self, role: BrokerRole, worker: int = 1) -> dict[str, str]:
+        """HADIR_BROKER_* for one cloud process, logging in as its role's user."""
+        user = self.user(role, worker)
+        env = {"HADIR_BROKER_USERNAME": user,
+               "HADIR_BROKER_PASSWORD_FILE": str(self.password_file(user))}
+        if role != "ingest":  # its own variables too, as a deployment sets them
+            env |= {f"HADIR_{role.upper()}_{k.removeprefix('HADIR_')}": v for k, v in env.items()}
+        return env
 
 
 def mosquitto_passwd(password_file: Path, users: dict[str, str]) -> None:

@@ -45,12 +45,18 @@ from hadir_protocol.models import (
     Telemetry,
     Thresholds,
 )
+from hadir_protocol.reasons import Reason, Rejected
 from hadir_protocol.signing import SignatureError, load_public_key, verify
-from paho.mqtt.enums import CallbackAPIVersion
+from hadir_protocol.strict import loads as strict_loads
+from hadir_protocol.strict import printable
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from pydantic import ValidationError
 
+from . import refusals
+from .keys import DeviceKeys
+from .mqtt_client import make_client
+from .retry import Stopping, while_db_down
 from .settings import CloudSettings
 
 logger = logging.getLogger(__name__)
@@ -58,6 +64,9 @@ logger = logging.getLogger(__name__)
 CHUNK = 500
 SHARE = "$share/hadir-fleet/hadir/v1/+"
 GALLERY_RESEND_S = 60.0
+#: Largest heartbeat, status or reply the monitor reads (a send-logs reply carries log lines).
+MAX_FLEET_MESSAGE = 256 * 1024
+FLEET_STRING_LIMIT = 16 * 1024
 
 
 class FleetError(ValueError):
@@ -65,20 +74,9 @@ class FleetError(ValueError):
 
 
 # --- MQTT client for the CLI and the monitor ----------------------------------------------
-def make_client(settings: CloudSettings, client_id: str, **kw: Any) -> mqtt.Client:
-    """A paho v5 client with the cloud's broker credentials."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                         protocol=mqtt.MQTTv5, **kw)
-    if settings.broker_username:
-        client.username_pw_set(settings.broker_username, settings.broker_password())
-    if settings.broker_tls:
-        client.tls_set()
-    return client
-
-
 def connect(settings: CloudSettings, client_id: str, timeout: float = 10.0) -> mqtt.Client:
     """Connected and looping, or FleetError."""
-    client = make_client(settings, client_id)
+    client = make_client(settings, "cli", client_id)
     ready = threading.Event()
     client.on_connect = lambda c, u, f, rc, p: ready.set() if not rc.is_failure else None
     try:
@@ -253,64 +251,72 @@ def send_command(conn: psycopg.Connection, client: mqtt.Client, device_id: str, 
     return cmd.correlation_id
 
 
-def _verify_reply(conn: psycopg.Connection, device_id: str, raw: dict[str, Any],
-                  key_b64: str | None, grace: timedelta) -> None:
-    """With the given key, or the kiosk's current key, or a key retired within the grace."""
+def _verify_reply(conn: psycopg.Connection, keys: DeviceKeys, device_id: str,
+                  raw: dict[str, Any], key_b64: str | None) -> None:
+    """With the given key (a rotation's new key), else by the one rule for kiosks' keys."""
     if key_b64 is not None:
         verify(raw, load_public_key(key_b64))
         return
-    keys = [r[0] for r in conn.execute("SELECT public_key FROM devices WHERE id = %s",
-                                       (device_id,))]
-    keys += [r[0] for r in conn.execute(
-        "SELECT public_key FROM device_keys WHERE device_id = %s AND retired_at > %s",
-        (device_id, datetime.now(UTC) - grace))]
-    for k in keys:
-        try:
-            verify(raw, load_public_key(k))
-            return
-        except SignatureError:
-            continue
-    raise SignatureError("no key of this kiosk verifies the reply")
+    try:
+        keys.verify(conn, device_id, raw, None)
+    except Rejected as rej:
+        raise SignatureError(rej.detail) from rej
 
 
 def _reject(conn: psycopg.Connection, topic: str, device_id: str | None, reason: str,
             detail: str, raw: bytes) -> None:
-    conn.execute("INSERT INTO rejected_messages (topic, device_id, reason, detail, raw) "
-                 "VALUES (%s, %s, %s, %s, %s)", (topic, device_id, reason, detail[:500], raw))
+    refusals.keep(conn, topic, device_id, None, reason, detail, raw)
     conn.commit()
-    logger.warning("%s on %s: %s", reason, topic, detail[:200])
+    logger.warning("%s on %s: %s", reason, printable(topic), printable(detail)[:200])
 
 
 def handle_reply(conn: psycopg.Connection, client: mqtt.Client, topic: str, payload: bytes,
-                 grace: timedelta = timedelta(days=7)) -> Reply | None:
-    """Verify and store a kiosk's reply; finish key rotation and gallery resync."""
+                 keys: DeviceKeys) -> Reply | None:
+    """Verify and store a kiosk's reply; finish key rotation and gallery resync.
+
+    A reply counts only for a command the cloud sent to this kiosk under that name and
+    that is still outstanding: a kiosk cannot start or finish a rotation on its own.
+    """
     parsed = topics.parse(topic)
     device_id, name = parsed.device_id, parsed.name or ""
     try:
-        raw = json.loads(payload)
+        raw = strict_loads(payload, MAX_FLEET_MESSAGE, FLEET_STRING_LIMIT)
         reply = Reply.model_validate(raw)
+    except Rejected as rej:
+        _reject(conn, topic, device_id, rej.reason, rej.detail, payload)
+        return None
     except (ValueError, ValidationError) as err:
-        _reject(conn, topic, device_id, "invalid", str(err), payload)
+        _reject(conn, topic, device_id, Reason.INVALID, str(err), payload)
         return None
     if reply.device_id != device_id:
-        _reject(conn, topic, device_id, "device_mismatch", f"reply of {reply.device_id}", payload)
+        _reject(conn, topic, device_id, Reason.DEVICE_MISMATCH, f"reply of {reply.device_id}",
+                payload)
+        return None
+    outstanding = conn.execute(
+        "SELECT 1 FROM device_commands WHERE correlation_id = %s AND device_id = %s "
+        "AND name = %s AND replied_at IS NULL", (reply.correlation_id, device_id, name)).fetchone()
+    if outstanding is None:
+        _reject(conn, topic, device_id, Reason.INVALID,
+                "no outstanding command with this correlation id, kiosk and name", payload)
         return None
     rotating = name == CommandName.ROTATE_CREDENTIALS and reply.ok
     active = rotating and reply.result.get("phase") == "active"
     try:
-        _verify_reply(conn, device_id, raw, reply.result.get("public_key") if active else None,
-                      grace)
+        _verify_reply(conn, keys, device_id, raw, reply.result.get("public_key") if active else None)
         if active:  # the new key must be the one registered in phase 1
             current = conn.execute("SELECT public_key FROM devices WHERE id = %s",
                                    (device_id,)).fetchone()
             if current is None or current[0] != reply.result.get("public_key"):
                 raise SignatureError("activated key is not the registered one")
     except (SignatureError, ValueError) as err:
-        _reject(conn, topic, device_id, "bad_signature", str(err), payload)
+        _reject(conn, topic, device_id, Reason.BAD_SIGNATURE, str(err), payload)
         return None
     conn.execute("UPDATE device_commands SET ok = %s, reply = %s, replied_at = now() "
                  "WHERE correlation_id = %s AND device_id = %s",
                  (reply.ok, json.dumps(raw), reply.correlation_id, device_id))
+    if active:  # the kiosk signs with the new key from now on: the old one's grace starts
+        conn.execute("UPDATE device_keys SET retired_at = now() WHERE device_id = %s "
+                     "AND retired_at IS NULL", (device_id,))
     conn.commit()
     if rotating and reply.result.get("phase") == "pending":
         _register_pending_key(conn, client, device_id, raw, reply)
@@ -334,10 +340,11 @@ def _register_pending_key(conn: psycopg.Connection, client: mqtt.Client, device_
             load_public_key(str(new))
         except (SignatureError, ValueError) as err:
             _reject(conn, topics.reply(device_id, CommandName.ROTATE_CREDENTIALS), device_id,
-                    "bad_signature", str(err), json.dumps(raw).encode())
+                    Reason.BAD_SIGNATURE, str(err), json.dumps(raw).encode())
             return
-        conn.execute("INSERT INTO device_keys (device_id, public_key) VALUES (%s, %s) "
-                     "ON CONFLICT DO NOTHING", (device_id, current))
+        # retired_at NULL: the kiosk still signs with it until it activates the new key
+        conn.execute("INSERT INTO device_keys (device_id, public_key, retired_at) "
+                     "VALUES (%s, %s, NULL) ON CONFLICT DO NOTHING", (device_id, current))
         conn.execute("UPDATE devices SET public_key = %s WHERE id = %s", (new, device_id))
         conn.commit()
         logger.info("kiosk %s: new signing key registered; asking it to activate", device_id)
@@ -349,7 +356,7 @@ TELEMETRY_COLUMNS = (
     "outbox_depth", "oldest_unacked_at", "last_ack_at", "gps_fix", "gps_mode", "gps_satellites",
     "camera_ok", "camera_state", "disk_free_mb", "temperature_c", "clock_source",
     "config_version", "gallery_version", "gallery_size", "rejected_count", "rss_mb", "uptime_s",
-    "version",
+    "version", "held_count", "ack_errors", "disk_full",
 )
 
 
@@ -363,11 +370,14 @@ def store_telemetry(conn: psycopg.Connection, device_id: str, beat: Telemetry) -
                  (device_id, beat.sent_at, *values, beat.model_dump_json(by_alias=True)))
     conn.execute(
         "INSERT INTO device_state (device_id, last_telemetry_at, outbox_depth, config_version, "
-        "gallery_version, version) VALUES (%s, now(), %s, %s, %s, %s) ON CONFLICT (device_id) DO "
+        "gallery_version, version, held_count, disk_full) VALUES (%s, now(), %s, %s, %s, %s, %s, "
+        "%s) ON CONFLICT (device_id) DO "
         "UPDATE SET last_telemetry_at = now(), outbox_depth = EXCLUDED.outbox_depth, "
         "config_version = EXCLUDED.config_version, gallery_version = EXCLUDED.gallery_version, "
-        "version = EXCLUDED.version",
-        (device_id, beat.outbox_depth, beat.config_version, beat.gallery_version, beat.version))
+        "version = EXCLUDED.version, held_count = EXCLUDED.held_count, "
+        "disk_full = EXCLUDED.disk_full",
+        (device_id, beat.outbox_depth, beat.config_version, beat.gallery_version, beat.version,
+         beat.held_count, beat.disk_full))
 
 
 def store_status(conn: psycopg.Connection, device_id: str, status: Status) -> None:
@@ -384,13 +394,15 @@ class FleetMonitor:
     def __init__(self, settings: CloudSettings):
         self.settings = settings
         self.db_url = settings.require_database_url()
-        self.grace = timedelta(days=settings.key_grace_days)
+        self.keys = DeviceKeys(timedelta(days=settings.key_grace_days),
+                               timedelta(seconds=settings.ingest_max_ahead_s),
+                               settings.key_reload_s)
         self.inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
         self.stop_event = threading.Event()
         self.subscribed = threading.Event()
         self.conn: psycopg.Connection | None = None
         self.handled = 0
-        self.client = make_client(settings, settings.fleet_client_id)
+        self.client = make_client(settings, "fleet", settings.fleet_client_id)
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = lambda *a: self._on_subscribed()
         self.client.on_message = lambda c, u, m: self.inbox.put(m)
@@ -418,35 +430,40 @@ class FleetMonitor:
         try:
             parsed = topics.parse(msg.topic)
         except ValueError as err:
-            _reject(conn, msg.topic, None, "invalid", str(err), msg.payload)
+            _reject(conn, msg.topic, None, Reason.BAD_TOPIC, str(err), msg.payload)
             return
         device_id = parsed.device_id
-        known = conn.execute("SELECT 1 FROM devices WHERE id = %s", (device_id,)).fetchone()
-        if known is None:
-            _reject(conn, msg.topic, device_id, "unknown_device", "not registered", msg.payload)
+        try:
+            self.keys.known(conn, device_id)
+        except Rejected as rej:
+            _reject(conn, msg.topic, device_id, rej.reason, rej.detail, msg.payload)
             return
         if parsed.kind == "reply":
-            handle_reply(conn, self.client, msg.topic, msg.payload, self.grace)
+            handle_reply(conn, self.client, msg.topic, msg.payload, self.keys)
             return
+        if parsed.kind == "status" and not msg.payload:
+            return  # a cleared retained status
         try:
+            raw = strict_loads(msg.payload, MAX_FLEET_MESSAGE, FLEET_STRING_LIMIT)
             if parsed.kind == "telemetry":
-                beat = Telemetry.model_validate_json(msg.payload)
+                beat = Telemetry.model_validate(raw)
                 if beat.device_id != device_id:
-                    raise ValueError(f"telemetry of {beat.device_id}")
+                    raise Rejected(Reason.DEVICE_MISMATCH, f"telemetry of {beat.device_id}")
                 store_telemetry(conn, device_id, beat)
                 conn.commit()
                 self._maybe_send_gallery(conn, device_id, beat.gallery_version)
             elif parsed.kind == "status":
-                if not msg.payload:
-                    return  # a cleared retained status
-                status = Status.model_validate_json(msg.payload)
+                status = Status.model_validate(raw)
                 if status.device_id != device_id:
-                    raise ValueError(f"status of {status.device_id}")
+                    raise Rejected(Reason.DEVICE_MISMATCH, f"status of {status.device_id}")
                 store_status(conn, device_id, status)
                 conn.commit()
+        except Rejected as rej:
+            conn.rollback()
+            _reject(conn, msg.topic, device_id, rej.reason, rej.detail, msg.payload)
         except (ValueError, ValidationError) as err:
             conn.rollback()
-            _reject(conn, msg.topic, device_id, "invalid", str(err), msg.payload)
+            _reject(conn, msg.topic, device_id, Reason.INVALID, str(err), msg.payload)
 
     def _maybe_send_gallery(self, conn: psycopg.Connection, device_id: str,
                             held: int | None) -> None:
@@ -468,34 +485,38 @@ class FleetMonitor:
         self.client.connect_async(self.settings.broker_host, self.settings.broker_port,
                                   keepalive=30, clean_start=False, properties=props)
         self.client.loop_start()
-        pending: mqtt.MQTTMessage | None = None
-        delay = 0.2
         while not self.stop_event.is_set():
-            if pending is None:
-                try:
-                    pending = self.inbox.get(timeout=0.2)
-                except queue.Empty:
-                    continue
             try:
-                self.handle(pending)
+                msg = self.inbox.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                while_db_down(self.stop_event, lambda m=msg: self.handle(m), self._drop_connection)
                 self.handled += 1
-                pending, delay = None, 0.2
-            except psycopg.OperationalError as err:
-                logger.warning("database unavailable (%s); retrying in %.1fs", err, delay)
-                if self.conn is not None:
-                    self.conn.close()
-                self.conn = None
-                self.stop_event.wait(delay)
-                delay = min(delay * 2, 5.0)
-            except Exception:  # one bad message must not stop the monitor
-                logger.exception("handling %s failed", pending.topic)
-                if self.conn is not None:
-                    self.conn.rollback()
-                pending = None
+            except Stopping:
+                break
+            except Exception as err:  # one bad message must not stop the monitor
+                logger.exception("handling %s failed", printable(msg.topic))
+                self._keep_failed(msg, err)
         self.client.disconnect()
         self.client.loop_stop()
         if self.conn is not None:
             self.conn.close()
+
+    def _drop_connection(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+
+    def _keep_failed(self, msg: mqtt.MQTTMessage, err: Exception) -> None:
+        """A message that failed in an unexpected way is kept as an internal error."""
+        try:
+            if self.conn is not None:
+                self.conn.rollback()
+            _reject(self._db(), msg.topic, None, Reason.INTERNAL_ERROR,
+                    f"{type(err).__name__}: {err}", msg.payload)
+        except Exception:
+            logger.exception("could not keep the failed message")
 
     def stop(self, *_: object) -> None:
         """Stop after the current message."""

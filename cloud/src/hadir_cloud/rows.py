@@ -17,10 +17,15 @@ COLUMNS = (
 )
 
 
+def photo_bytes(event: CheckIn) -> bytes | None:
+    """The photo's JPEG bytes (the codec has already checked it is strict base64 of a JPEG)."""
+    return base64.b64decode(event.photo_jpeg_b64, validate=True) if event.photo_jpeg_b64 else None
+
+
 def checkin_row(event: CheckIn, raw: dict[str, Any]) -> tuple[Any, ...]:
     """The row for `event`; `payload` keeps the raw event (minus its photo) as received."""
     g, f, fence = event.gps, event.face, event.geofence
-    photo = base64.b64decode(event.photo_jpeg_b64) if event.photo_jpeg_b64 else None
+    photo = photo_bytes(event)
     payload = {k: v for k, v in raw.items() if k != "photo_jpeg_b64"}
     return (
         event.event_id, event.device_id, event.seq, event.employee_id, event.kind.value,

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The cloud's broker users, one role each: least privilege in the broker's ACL.
+BrokerRole = Literal["ingest", "fleet", "cli"]
 
 
 class SettingsError(RuntimeError):
@@ -32,7 +36,10 @@ class CloudSettings(BaseSettings):
     database_url: str | None = Field(None, description="PostgreSQL conninfo (HADIR_DATABASE_URL)")
     broker_host: str = Field("127.0.0.1", description="MQTT broker host")
     broker_port: int = Field(1883, description="MQTT broker port")
-    broker_username: str | None = Field(None, description="MQTT username of the ingest")
+    broker_username: str | None = Field(
+        None, description="MQTT username of this ingest worker (ingest-1, ingest-2, …: the broker "
+        "uses the username as client id, so every worker needs its own); also the fleet "
+        "monitor's and the CLI's where theirs is unset")
     broker_password_file: Path | None = Field(None, description="file holding the MQTT password")
     broker_tls: bool = Field(False, description="connect to the broker over TLS")
     ingest_client_id: str = Field(
@@ -44,9 +51,24 @@ class CloudSettings(BaseSettings):
     ingest_receive_maximum: int = Field(2000, ge=1, description="unacked messages in flight")
     key_grace_days: float = Field(7.0, ge=0, description="events signed with a rotated-out key "
                                   "still verify when made up to this long after the rotation")
+    ingest_max_ahead_s: float = Field(300.0, ge=0, description="a check-in captured further "
+                                      "ahead of the cloud's clock than this is quarantined")
+    ingest_max_age_days: float = Field(35.0, gt=0, description="a check-in older than this is "
+                                       "quarantined (a school offline for weeks still lands)")
+    key_reload_s: float = Field(30.0, gt=0, description="reload kiosks' keys this often, so a "
+                                "disable, revoke or new registration needs no restart")
     fleet_client_id: str = Field(
         default_factory=lambda: f"hadir-fleet-{socket.gethostname()}",
         description="MQTT client id of the fleet monitor (telemetry, status, replies)")
+    fleet_broker_username: str | None = Field(
+        None, description="MQTT username of the fleet monitor (default: broker_username)")
+    fleet_broker_password_file: Path | None = Field(
+        None, description="file holding the fleet monitor's MQTT password")
+    cli_broker_username: str | None = Field(
+        None, description="MQTT username of `hadir-cloud device config|command`, `gallery "
+        "publish` (default: broker_username)")
+    cli_broker_password_file: Path | None = Field(
+        None, description="file holding the CLI's MQTT password")
 
     def require_database_url(self) -> str:
         """The database URL, or a clear error naming the variable."""

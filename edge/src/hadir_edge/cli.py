@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from hadir_protocol.identifiers import EMPLOYEE_ID_RE
 from hadir_protocol.models import Kind
-from hadir_protocol.signing import load_or_create_private_key, public_key_b64
+from hadir_protocol.signing import load_private_key, public_key_b64
 
 from .config import ConfigError, EdgeSettings, load
 
@@ -63,10 +63,15 @@ def check_config(config_path: Path | None) -> None:
 @config_option
 def keygen(config_path: Path | None) -> None:
     """Make the kiosk's Ed25519 key on first boot (kept if it exists; mode 0600)."""
+    from .identity import DeviceIdentity, IdentityError
+
     s = _settings(config_path)
     path = s.data_dir / "device_key.pem"
     existed = path.exists()
-    load_or_create_private_key(path)
+    try:  # through the identity: it repairs a cut rotation and never mints over an old key
+        DeviceIdentity(s.data_dir)
+    except IdentityError as err:
+        raise click.ClickException(str(err)) from err
     click.echo(f"kunci {'sudah ada' if existed else 'dibuat'}: {path}")
 
 
@@ -78,7 +83,7 @@ def pubkey(config_path: Path | None) -> None:
     path = s.data_dir / "device_key.pem"
     if not path.exists():
         raise click.ClickException(f"belum ada kunci di {path}: jalankan `hadir-edge keygen`")
-    click.echo(public_key_b64(load_or_create_private_key(path)))
+    click.echo(public_key_b64(load_private_key(path)))
 
 
 @main.command()
@@ -163,6 +168,11 @@ def status(config_path: Path | None) -> None:
     click.echo(f"tertua belum dikonfirmasi: {box.oldest_unacked() or '-'}")
     click.echo(f"konfirmasi terakhir: {box.last_ack() or '-'}")
     click.echo(f"seq terakhir: {box.last_seq()}; ditolak cloud: {box.rejected_count()}")
+    held = box.held_reasons()
+    click.echo(f"ditahan cloud (belum dapat diverifikasi, dikirim ulang): {sum(held.values())}"
+               + "".join(f"\n  {reason}: {n}" for reason, n in sorted(held.items())))
+    if box.disk_full():
+        click.echo(f"PERINGATAN: penyimpanan hampir penuh ({box.disk_free_mb()} MB tersisa)")
     box.close()
     from .runtime import RuntimeConfig
 
@@ -281,10 +291,11 @@ def run(config_path: Path | None, headless: bool, simulate_every: float, time_sc
             agent.heartbeat()
             next_beat = mono + beat_every
         pub.wake.set()
-        if loop is None or loop.alive():
-            notify.watchdog()  # a hung camera loop lets the watchdog lapse: systemd restarts us
+        if (loop is None or loop.alive()) and pub.alive():
+            notify.watchdog()  # a hung camera or MQTT loop lets the watchdog lapse: restart
         else:
-            logger.error("the camera loop is stuck; not feeding the watchdog")
+            logger.error("the %s is stuck; not feeding the watchdog",
+                         "MQTT loop" if not pub.alive() else "camera loop")
         notify.status(f"antrean {outbox.depth()}, "
                       f"{'terhubung' if pub.connected.is_set() else 'jaringan terputus'}")
         stop.wait(max(0.0, min(tick, next_beat - time.monotonic(),

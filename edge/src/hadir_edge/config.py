@@ -149,6 +149,10 @@ class PublisherConfig(_Cfg):
     ack_timeout_s: float = Field(20.0, gt=0, description="resend what is unacked after this")
     batch_max: int = Field(100, ge=1, le=200, description="events per message when draining")
     window: int = Field(10, ge=1, description="messages in flight awaiting acks")
+    held_retry_s: float = Field(30.0, gt=0, description="an event the cloud holds (it cannot "
+                                "verify it yet) is sent again after this, doubling each time")
+    held_retry_max_s: float = Field(900.0, gt=0, description="longest wait between resends "
+                                    "of a held event")
 
 
 class EdgeSettings(BaseSettings):
@@ -171,6 +175,9 @@ class EdgeSettings(BaseSettings):
     liveness: LivenessConfig = Field(default_factory=LivenessConfig, description="liveness")
     screen: ScreenConfig = Field(default_factory=ScreenConfig, description="kiosk screen")
     telemetry_interval_s: float = Field(60.0, gt=0, description="heartbeat period")
+    cloud_public_key: str | None = Field(
+        None, description="the cloud's Ed25519 public key (base64), pinned at provisioning: "
+        "config, gallery and commands must carry its signature (`hadir-cloud cloud-key show`)")
     log_file: Path | None = Field(None, description="kiosk log for `send-logs` "
                                   "(default: data_dir/logs/kiosk.log)")
 

@@ -13,7 +13,6 @@ import collections
 import json
 import logging
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from hadir_protocol.models import (
     Reply,
     Telemetry,
 )
+from hadir_protocol.signing import SignatureError, load_verify_key, verify
 from pydantic import ValidationError
 
 from . import __version__, clock
@@ -107,24 +107,50 @@ class DeviceAgent:
                 self._replies.update(json.loads(self._replies_path.read_text()))
             except ValueError:
                 logger.error("reply cache unreadable; starting empty")
+        self.cloud_key = (load_verify_key(settings.cloud_public_key)
+                          if settings.cloud_public_key else None)
+        if self.cloud_key is None:
+            logger.warning("no cloud key pinned (cloud_public_key): config, gallery and commands "
+                           "are accepted unsigned")
+        self.refused = 0  # cloud → kiosk messages refused (unsigned, forged, unreadable)
         publisher.route(topics.config(self.device_id), self.on_config)
         publisher.route(topics.gallery(self.device_id), self.on_gallery)
         publisher.route(topics.cmd(self.device_id, "+"), self.on_command)
 
     # --- cloud → kiosk ------------------------------------------------------------------
+    def _from_cloud(self, msg: mqtt.MQTTMessage, what: str) -> dict[str, Any] | None:
+        """The message as JSON if it is signed by the pinned cloud key (or none is pinned)."""
+        try:
+            raw = json.loads(msg.payload)
+            if not isinstance(raw, dict):
+                raise ValueError("not a JSON object")
+            if self.cloud_key is not None:
+                verify(raw, self.cloud_key)
+        except (ValueError, SignatureError) as err:
+            self.refused += 1
+            logger.error("%s refused: %s", what, err)
+            return None
+        return raw
+
     def on_config(self, msg: mqtt.MQTTMessage) -> None:
-        """Apply a newer retained config and persist it."""
+        """Apply a newer retained config (signed by the cloud) and persist it."""
         if not msg.payload:
             return  # a cleared retained message
+        raw = self._from_cloud(msg, "config")
+        if raw is None:
+            return
         try:
-            self.runtime.apply(Config.model_validate_json(msg.payload))
+            self.runtime.apply(Config.model_validate(raw))
         except (ValidationError, ConfigMismatch) as err:
             logger.error("config refused: %s", err)
 
     def on_gallery(self, msg: mqtt.MQTTMessage) -> None:
-        """Apply a gallery delta on top of the version held."""
+        """Apply a gallery delta (signed by the cloud) on top of the version held."""
+        raw = self._from_cloud(msg, "gallery delta")
+        if raw is None:
+            return
         try:
-            delta = GalleryDelta.model_validate_json(msg.payload)
+            delta = GalleryDelta.model_validate(raw)
         except ValidationError as err:
             logger.error("gallery delta unreadable: %s", err.errors()[:1])
             return
@@ -142,8 +168,11 @@ class DeviceAgent:
     def on_command(self, msg: mqtt.MQTTMessage) -> None:
         """Run a command and reply (or repeat the earlier reply to a redelivered one)."""
         name = msg.topic.rsplit("/", 1)[-1]
+        raw = self._from_cloud(msg, f"command {name}")
+        if raw is None:
+            return
         try:
-            cmd = Command.model_validate_json(msg.payload)
+            cmd = Command.model_validate(raw)
         except ValidationError as err:
             logger.error("command %s unreadable: %s", name, err.errors()[:1])
             return
@@ -192,10 +221,7 @@ class DeviceAgent:
         """The heartbeat as it would be sent now."""
         fix = self.gps_fix()
         clk = clock.current_clock(fix.gps_time if fix else None)
-        try:
-            disk = round(shutil.disk_usage(self.settings.data_dir).free / 2**20, 1)
-        except OSError:
-            disk = None
+        disk = self.outbox.disk_free_mb()
         camera = self.camera_state()
         return Telemetry(
             device_id=self.device_id, sent_at=datetime.now(UTC),
@@ -207,7 +233,8 @@ class DeviceAgent:
             disk_free_mb=disk, temperature_c=temperature_c(), clock_source=clk.source,
             config_version=self.runtime.version, gallery_version=self.gallery.version,
             gallery_size=len(self.gallery.employees()),
-            rejected_count=self.outbox.rejected_count(), rss_mb=rss_mb(),
+            rejected_count=self.outbox.rejected_count(), held_count=self.outbox.held_count(),
+            ack_errors=self.pub.ack_errors, disk_full=self.outbox.disk_full(), rss_mb=rss_mb(),
             uptime_s=round(time.monotonic() - self.started, 1), version=__version__)
 
     def heartbeat(self) -> bool:

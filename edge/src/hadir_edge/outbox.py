@@ -3,8 +3,12 @@
 An event is committed here before the kiosk says "tercatat", with its
 per-device `seq` allocated in the same transaction (never reused, even after a
 crash). It leaves only when the cloud's application ack names its event_id:
-stored or duplicate → `acked` history; rejected → the local `rejected` table,
-kept for inspection. Two processes may share the file (a CLI adding while the
+stored, duplicate or quarantined (the cloud keeps it) → `acked` history;
+rejected → the local `rejected` table, kept for inspection. An event the cloud
+*holds* (it cannot verify it yet: this kiosk is unknown to it, disabled, or
+re-keyed before IT registered the new key) stays here with its reason and is
+sent again with exponential back-off until the cloud can store it.
+The schema is versioned with `PRAGMA user_version`. Two processes may share the file (a CLI adding while the
 service drains).
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
@@ -24,6 +29,9 @@ import sqlite_utils
 from hadir_protocol.models import AckItem, AckStatus
 
 ACKED_HISTORY = 5000
+#: Below this much free space the kiosk says plainly that its disk is full.
+DISK_LOW_MB = 64.0
+SCHEMA_VERSION = 1
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -57,6 +65,7 @@ class Outbox:
 
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None,
                                check_same_thread=False)
         self._lock = threading.RLock()
@@ -83,6 +92,15 @@ class Outbox:
                 payload TEXT NOT NULL, rejected_at TEXT NOT NULL);
             INSERT OR IGNORE INTO meta (key, value) VALUES ('last_seq', '0');
         """)
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version < 1:  # held events: the cloud could not verify them yet
+            cols = {c.name for c in self.db["events"].columns}
+            with self.db.conn:
+                for name, decl in (("held_reason", "TEXT"), ("held_count", "INTEGER NOT NULL "
+                                   "DEFAULT 0"), ("retry_after", "TEXT")):
+                    if name not in cols:
+                        self.db.execute(f"ALTER TABLE events ADD COLUMN {name} {decl}")
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @_locked
     def add(self, build: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
@@ -112,7 +130,8 @@ class Outbox:
             datetime.now(UTC).timestamp() - ack_timeout_s, UTC).isoformat()
         rows = self.db.execute(
             "SELECT seq, event_id, payload, sent_at FROM events "
-            "WHERE sent_at IS NULL OR sent_at < ? ORDER BY seq LIMIT ?", (cutoff, limit)
+            "WHERE (sent_at IS NULL OR sent_at < ?) AND (retry_after IS NULL OR retry_after <= ?) "
+            "ORDER BY seq LIMIT ?", (cutoff, _now(), limit)
         ).fetchall()
         return [Pending(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
 
@@ -139,8 +158,13 @@ class Outbox:
             raise
 
     @_locked
-    def ack(self, items: Iterable[AckItem]) -> int:
-        """Apply the cloud's acks; returns how many events left the outbox."""
+    def ack(self, items: Iterable[AckItem], held_retry_s: float = 30.0,
+            held_retry_max_s: float = 900.0) -> int:
+        """Apply the cloud's acks; returns how many events left the outbox.
+
+        A `held` event stays: it is due again after `held_retry_s` × 2^(times held), at
+        most `held_retry_max_s`.
+        """
         now = _now()
         removed = 0
         conn = self.db.conn
@@ -152,6 +176,15 @@ class Outbox:
                                    "WHERE event_id=?", (eid,)).fetchone()
                 if row is None:
                     continue  # already acked (a redelivered ack)
+                if item.status is AckStatus.HELD:
+                    held = int(conn.execute("SELECT held_count FROM events WHERE event_id=?",
+                                            (eid,)).fetchone()[0])
+                    wait = min(held_retry_s * 2 ** min(held, 20), held_retry_max_s)
+                    retry = datetime.fromtimestamp(datetime.now(UTC).timestamp() + wait, UTC)
+                    conn.execute("UPDATE events SET held_reason=?, held_count=held_count+1, "
+                                 "retry_after=?, sent_at=NULL WHERE event_id=?",
+                                 (item.reason or "held", retry.isoformat(), eid))
+                    continue
                 if item.status is AckStatus.REJECTED:
                     conn.execute("INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?)",
                                  (eid, row[0], item.reason, row[4], now))
@@ -203,6 +236,31 @@ class Outbox:
     def rejected_count(self) -> int:
         """Events the cloud refused (kept here for inspection)."""
         return int(self.db.execute("SELECT count(*) FROM rejected").fetchone()[0])
+
+    def disk_free_mb(self) -> float | None:
+        """Free space where the outbox lives (None when it cannot be read)."""
+        try:
+            return round(shutil.disk_usage(self.path.parent).free / 2**20, 1)
+        except OSError:
+            return None
+
+    def disk_full(self) -> bool:
+        """True when the outbox's disk is (nearly) full: new check-ins may fail to save."""
+        free = self.disk_free_mb()
+        return free is not None and free < DISK_LOW_MB
+
+    @_locked
+    def held_count(self) -> int:
+        """Events the cloud could not verify yet (kept here and retried with back-off)."""
+        return int(self.db.execute("SELECT count(*) FROM events WHERE held_reason IS NOT NULL"
+                                   ).fetchone()[0])
+
+    @_locked
+    def held_reasons(self) -> dict[str, int]:
+        """Held events by the cloud's reason."""
+        rows = self.db.execute("SELECT held_reason, count(*) FROM events WHERE held_reason IS NOT "
+                               "NULL GROUP BY held_reason").fetchall()
+        return {r[0]: int(r[1]) for r in rows}
 
     @_locked
     def close(self) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
 from hadir_protocol import topics
 from hadir_protocol.codec import batch_payload, encode
-from hadir_protocol.models import Ack, Status
+from hadir_protocol.models import MAX_MESSAGE_BYTES, Ack, Status
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -26,9 +27,28 @@ from pydantic import ValidationError
 
 from . import __version__
 from .config import BrokerConfig, PublisherConfig
-from .outbox import Outbox
+from .outbox import Outbox, Pending
 
 logger = logging.getLogger(__name__)
+
+
+#: A batch stays well under the cloud's (and the broker's) message limit, photos and all.
+BATCH_BYTES = MAX_MESSAGE_BYTES - 64 * 1024
+
+
+def chunks(due: list[Pending], most: int, max_bytes: int) -> list[list[Pending]]:
+    """`due` in order, in batches of at most `most` events and `max_bytes` encoded bytes."""
+    out: list[list[Pending]] = []
+    size = 0
+    for p in due:
+        n = len(encode(p.payload)) + 1
+        if out and len(out[-1]) < most and size + n <= max_bytes:
+            out[-1].append(p)
+            size += n
+        else:
+            out.append([p])
+            size = n + 128  # the batch envelope
+    return out
 
 
 class Publisher:
@@ -44,6 +64,8 @@ class Publisher:
         self.stop_event = threading.Event()
         self.wake = threading.Event()
         self.acks_received = 0
+        self.pump_beat = time.monotonic()
+        self.ack_errors = 0  # acks that could not be applied (the events go again; seen in telemetry)
         self.last_connected_at: datetime | None = None
         self.routes: list[tuple[str, Callable[[mqtt.MQTTMessage], None]]] = []
         self.client = self._make_client()
@@ -105,11 +127,16 @@ class Publisher:
         except ValidationError as err:
             logger.error("unreadable ack on %s: %s", msg.topic, err.errors()[:1])
             return
-        removed = self.outbox.ack(ack.results)
+        try:
+            removed = self.outbox.ack(ack.results, self.cfg.held_retry_s, self.cfg.held_retry_max_s)
+        except Exception:  # e.g. a full disk: the MQTT thread must live on; the events go again
+            self.ack_errors += 1
+            logger.exception("applying an ack failed; its events stay and are sent again")
+            return
         self.acks_received += removed
         for item in ack.results:
             if item.reason:
-                logger.error("cloud rejected %s: %s", item.event_id, item.reason)
+                logger.warning("cloud %s %s: %s", item.status.value, item.event_id, item.reason)
         self.wake.set()
 
     def start(self) -> None:
@@ -123,8 +150,16 @@ class Publisher:
         self._thread = threading.Thread(target=self._pump, name="outbox-pump", daemon=True)
         self._thread.start()
 
+    def alive(self, stale_s: float = 60.0) -> bool:
+        """The outbox pump is turning and paho's network thread runs (fed to the watchdog)."""
+        pump_ok = (self._thread is not None and self._thread.is_alive()
+                   and time.monotonic() - self.pump_beat < stale_s)
+        network = f"paho-mqtt-client-{self.device_id}"
+        return pump_ok and any(t.name == network and t.is_alive() for t in threading.enumerate())
+
     def _pump(self) -> None:
         while not self.stop_event.is_set():
+            self.pump_beat = time.monotonic()
             self.wake.clear()
             if self.connected.is_set():
                 try:
@@ -140,8 +175,7 @@ class Publisher:
             return 0
         due = self.outbox.due(self.cfg.ack_timeout_s, min(room, self.cfg.window * self.cfg.batch_max))
         sent = 0
-        for i in range(0, len(due), self.cfg.batch_max):
-            chunk = due[i:i + self.cfg.batch_max]
+        for chunk in chunks(due, self.cfg.batch_max, BATCH_BYTES):
             if len(chunk) == 1:
                 payload = encode(chunk[0].payload)
             else:

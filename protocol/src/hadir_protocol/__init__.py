@@ -2,9 +2,8 @@
 
 from . import topics
 from .codec import (
-    Reason,
-    Rejected,
     batch_payload,
+    check_time,
     encode,
     pack_encoding,
     parse_checkin,
@@ -37,10 +36,12 @@ from .models import (
     Telemetry,
     Thresholds,
 )
+from .reasons import Disposition, Reason, Rejected, disposition
 from .signing import SignatureError, canonical_bytes, sign, verify
 
 __all__ = [
-    "Ack", "AckItem", "AckStatus", "batch_payload", "canonical_bytes", "CheckIn",
+    "Ack", "AckItem", "AckStatus", "batch_payload", "canonical_bytes", "check_time", "CheckIn",
+    "Disposition", "disposition",
     "CheckInBatch", "ClockSource", "Command", "CommandName", "Config", "Duty", "encode", "FaceVerdict",
     "GalleryDelta", "GalleryPerson", "Geofence", "GpsFix", "is_nip", "Kind", "Method",
     "nip_problem", "Office", "pack_encoding", "parse_checkin", "Reason", "Rejected", "Reply",

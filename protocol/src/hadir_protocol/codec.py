@@ -8,7 +8,7 @@ import os
 import struct
 import time
 import uuid
-from enum import StrEnum
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -21,28 +21,8 @@ from .models import (
     CheckIn,
     CheckInBatch,
 )
-
-
-class Reason(StrEnum):
-    """Why the cloud rejected a message or an event (stored with its raw bytes)."""
-
-    OVERSIZE = "oversize"
-    MALFORMED_JSON = "malformed_json"
-    UNKNOWN_SCHEMA = "unknown_schema"
-    DEVICE_MISMATCH = "device_mismatch"
-    INVALID = "invalid"
-    UNKNOWN_DEVICE = "unknown_device"
-    BAD_SIGNATURE = "bad_signature"
-
-
-class Rejected(ValueError):
-    """A message or event the cloud will not store; `reason` is a Reason code."""
-
-    def __init__(self, reason: Reason, detail: str, event_id: str | None = None):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
-        self.event_id = event_id
+from .reasons import Reason, Rejected
+from .strict import check_jpeg, loads, printable
 
 
 def encode(model: BaseModel | dict[str, Any]) -> bytes:
@@ -58,22 +38,20 @@ def batch_payload(device_id: str, events: list[dict[str, Any]]) -> bytes:
 
 
 def split_checkin_payload(payload: bytes, topic_device: str) -> list[dict[str, Any]]:
-    """The raw event dicts in a check-in message (single or batch).
+    """The raw event dicts in a check-in message (single or batch), parsed strictly."""
+    return decode_checkins(payload, topic_device)[0]
 
-    Raises Rejected for the whole message: oversize, not JSON, unknown schema,
-    or a batch from another device than its topic.
+
+def decode_checkins(payload: bytes, topic_device: str) -> tuple[list[dict[str, Any]], bool]:
+    """The raw event dicts in a check-in message, and whether it was a batch.
+
+    Raises Rejected for the whole message: oversize, not UTF-8, not strict JSON
+    (see `strict`), unknown schema, or a batch from another device than its topic.
     """
-    if len(payload) > MAX_MESSAGE_BYTES:
-        raise Rejected(Reason.OVERSIZE, f"{len(payload)} bytes > {MAX_MESSAGE_BYTES}")
-    try:
-        obj = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise Rejected(Reason.MALFORMED_JSON, str(err)[:200]) from err
-    if not isinstance(obj, dict):
-        raise Rejected(Reason.MALFORMED_JSON, "payload is not a JSON object")
+    obj = loads(payload, MAX_MESSAGE_BYTES)
     schema = obj.get("schema")
     if schema == CHECKIN_SCHEMA:
-        return [obj]
+        return [obj], False
     if schema == CHECKIN_BATCH_SCHEMA:
         try:
             batch = CheckInBatch.model_validate(obj)
@@ -81,30 +59,47 @@ def split_checkin_payload(payload: bytes, topic_device: str) -> list[dict[str, A
             raise Rejected(Reason.INVALID, _short(err)) from err
         if batch.device_id != topic_device:
             raise Rejected(Reason.DEVICE_MISMATCH, f"batch of {batch.device_id} on {topic_device}")
-        return list(batch.events)
-    raise Rejected(Reason.UNKNOWN_SCHEMA, f"schema {schema!r}")
+        return list(batch.events), True
+    raise Rejected(Reason.UNKNOWN_SCHEMA, f"schema {printable(str(schema))[:80]!r}")
 
 
 def parse_checkin(raw: dict[str, Any], topic_device: str) -> CheckIn:
-    """Validate one raw event against the model and its topic's device."""
-    event_id = raw.get("event_id") if isinstance(raw, dict) else None
+    """Validate one raw event against the model, its photo and its topic's device."""
     if not isinstance(raw, dict):
         raise Rejected(Reason.MALFORMED_JSON, "event is not a JSON object")
+    event_id = _s(raw.get("event_id"))
     if raw.get("schema") != CHECKIN_SCHEMA:
-        raise Rejected(Reason.UNKNOWN_SCHEMA, f"schema {raw.get('schema')!r}", _s(event_id))
+        raise Rejected(Reason.UNKNOWN_SCHEMA, f"schema {printable(str(raw.get('schema')))[:80]!r}",
+                       event_id)
     try:
         event = CheckIn.model_validate(raw)
     except ValidationError as err:
-        raise Rejected(Reason.INVALID, _short(err), _s(event_id)) from err
+        raise Rejected(Reason.INVALID, _short(err), event_id) from err
     if event.device_id != topic_device:
         raise Rejected(
-            Reason.DEVICE_MISMATCH, f"event of {event.device_id} on {topic_device}", _s(event_id)
+            Reason.DEVICE_MISMATCH, f"event of {event.device_id} on {topic_device}", event_id
         )
+    if event.photo_jpeg_b64 is not None:
+        try:
+            check_jpeg(event.photo_jpeg_b64)
+        except Rejected as rej:
+            raise Rejected(rej.reason, rej.detail, str(event.event_id)) from rej
     return event
 
 
+def check_time(event: CheckIn, now: datetime, max_ahead: timedelta, max_age: timedelta) -> None:
+    """Rejected (FUTURE_TIME or TOO_OLD: quarantine) when `captured_at` is implausible at `now`."""
+    if event.captured_at > now + max_ahead:
+        raise Rejected(Reason.FUTURE_TIME, f"captured_at {event.captured_at.isoformat()} is "
+                       f"{event.captured_at - now} ahead of the cloud's clock",
+                       str(event.event_id))
+    if event.captured_at < now - max_age:
+        raise Rejected(Reason.TOO_OLD, f"captured_at {event.captured_at.isoformat()} is older "
+                       f"than {max_age.days} days", str(event.event_id))
+
+
 def _s(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    return printable(value)[:64] if isinstance(value, str) else None
 
 
 def _short(err: ValidationError) -> str:
@@ -112,7 +107,7 @@ def _short(err: ValidationError) -> str:
     for e in err.errors()[:3]:
         loc = ".".join(str(x) for x in e["loc"])
         parts.append(f"{loc}: {e['msg']}")
-    return "; ".join(parts)[:500]
+    return printable("; ".join(parts))[:500]
 
 
 def uuid7() -> uuid.UUID:

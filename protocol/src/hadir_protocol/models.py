@@ -35,10 +35,20 @@ MAX_PHOTO_B64 = 96 * 1024
 MAX_BATCH_EVENTS = 200
 
 
+#: Years a wire timestamp may fall in; the calendar's edges (year 1, 9999 with an offset)
+#: overflow on conversion and are never a real check-in.
+YEARS = (2000, 2200)
+
+
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("timestamp must carry a time zone (UTC)")
-    return value.astimezone(UTC)
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"timestamp outside the years {YEARS[0]}–{YEARS[1]}")
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError) as err:
+        raise ValueError(f"timestamp cannot be converted to UTC: {err}") from err
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
@@ -166,7 +176,9 @@ class AckStatus(StrEnum):
 
     STORED = "stored"
     DUPLICATE = "duplicate"
-    REJECTED = "rejected"
+    REJECTED = "rejected"  # never storable: the kiosk keeps it in its own `rejected` table
+    HELD = "held"  # not verifiable now (unknown or re-keyed kiosk): keep it, resend later
+    QUARANTINED = "quarantined"  # kept by the cloud for review (implausible time)
 
 
 class AckItem(_Msg):
@@ -219,6 +231,10 @@ class Telemetry(_Msg):
     gallery_version: int | None = Field(None, ge=0, description="gallery applied (0: empty)")
     gallery_size: int | None = Field(None, ge=0)
     rejected_count: int | None = Field(None, ge=0, description="events the cloud refused")
+    held_count: int | None = Field(None, ge=0, description="events the cloud could not verify "
+                                   "yet, kept on the kiosk and retried")
+    ack_errors: int | None = Field(None, ge=0, description="acks the kiosk failed to apply")
+    disk_full: bool | None = Field(None, description="the outbox's disk is (nearly) full")
     rss_mb: float | None = Field(None, ge=0, description="the kiosk service's memory")
     uptime_s: float | None = Field(None, ge=0)
     version: str
@@ -273,6 +289,8 @@ class Config(_Msg):
     schedule: list[ScheduleDay] = Field(default_factory=list)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     duties: list[Duty] = Field(default_factory=list, description="approved duties elsewhere")
+    signature: str | None = Field(None, description="Ed25519 by the cloud key the kiosk pinned "
+                                  "at provisioning, over canonical bytes")
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
@@ -320,6 +338,8 @@ class GalleryDelta(_Msg):
     version: int = Field(ge=1)
     upserts: list[GalleryPerson] = Field(default_factory=list)
     removals: list[EmployeeId] = Field(default_factory=list)
+    signature: str | None = Field(None, description="Ed25519 by the cloud key the kiosk pinned "
+                                  "at provisioning, over canonical bytes")
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
@@ -345,6 +365,8 @@ class Command(_Msg):
     correlation_id: str = Field(min_length=1, max_length=64)
     issued_at: UtcDatetime
     args: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    signature: str | None = Field(None, description="Ed25519 by the cloud key the kiosk pinned "
+                                  "at provisioning, over canonical bytes")
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 

@@ -42,6 +42,8 @@ def create_screen_app(kiosk: Kiosk, loop: LiveLoop, online: threading.Event | No
         return {
             "device_id": kiosk.settings.device_id, "office": kiosk.runtime.office.name,
             "outbox_depth": kiosk.outbox.depth(),
+            "held": kiosk.outbox.held_count(),
+            "disk_full": kiosk.outbox.disk_full(),
             "last_sync": _local_hhmm(kiosk.outbox.last_ack(), tz),
             "online": None if online is None else online.is_set(),
             "config_version": kiosk.runtime.version,
