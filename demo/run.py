@@ -71,12 +71,13 @@ def run(cmd: list[str], env: dict[str, str] | None = None, **kw: object) -> str:
 
 
 def kiosk_config(k: DemoKiosk, data_dir: Path, broker: Mosquitto, password_file: Path,
-                 repeat_window_s: int = 0, screen_port: int = 8080) -> Path:
-    """Write the kiosk's TOML configuration."""
+                 cloud_public_key: str, repeat_window_s: int = 0, screen_port: int = 8080) -> Path:
+    """Write the kiosk's TOML configuration (it pins the cloud's signing key)."""
     cfg = data_dir / "hadir-edge.toml"
     cfg.write_text(f"""\
 device_id = "{k.device_id}"
 data_dir = "{data_dir}"
+cloud_public_key = "{cloud_public_key}"
 repeat_window_s = {repeat_window_s}
 telemetry_interval_s = 10
 
@@ -155,11 +156,15 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     stack.pg = Postgres.obtain()
     db_url = stack.pg.create_database("hadir_demo")
     secret = secrets.token_hex(32)
-    env = {**os.environ, "HADIR_DATABASE_URL": db_url, "HADIR_SECRET_KEY": secret}
+    cloud_key = wd / "cloud_key.pem"  # signs config, gallery and commands; kiosks pin it
+    env = {**os.environ, "HADIR_DATABASE_URL": db_url, "HADIR_SECRET_KEY": secret,
+           "HADIR_CLOUD_KEY_FILE": str(cloud_key)}
     cloud = str(BIN / "hadir-cloud")
     edge = str(BIN / "hadir-edge")
     print("• basis data:", db_url)
     run([cloud, "db", "upgrade"], env)
+    cloud_public_key = run([cloud, "cloud-key", "init", "--out", str(cloud_key)],
+                           env).strip().splitlines()[-1]
 
     # the broker as in production: the cloud's users (ingest-1, fleet, cli) and their ACL,
     # generated from the wire contract; the kiosks are added below by `hadir-cloud device add`
@@ -186,7 +191,7 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     broker_env = {"HADIR_BROKER_HOST": "127.0.0.1", "HADIR_BROKER_PORT": str(stack.broker.port)}
     for k, screen_port in zip(kiosks, screen_ports, strict=True):
         cfg = kiosk_config(k, data_dirs[k.device_id], stack.broker, kiosk_pw[k.device_id],
-                           screen_port=screen_port)
+                           cloud_public_key, screen_port=screen_port)
         kenv = {**env, "HADIR_EDGE_CONFIG": str(cfg)}
         run([edge, "keygen"], kenv)
         pub = run([edge, "pubkey"], kenv).strip().splitlines()[-1]

@@ -35,18 +35,18 @@ done
 
 # The provisioning file is KEY=value lines written by IT staff (see README.md).
 DEVICE_ID="" OFFICE_ID="" OFFICE_NAME="" OFFICE_TZ="Asia/Jakarta" OFFICE_LAT="" OFFICE_LON=""
-OFFICE_RADIUS_M="50" BROKER_HOST="" BROKER_PORT="8883" BROKER_PASSWORD=""
+OFFICE_RADIUS_M="50" BROKER_HOST="" BROKER_PORT="8883" BROKER_PASSWORD="" CLOUD_PUBLIC_KEY=""
 while IFS='=' read -r key value; do
   case "$key" in
     ''|'#'*) continue ;;
-    DEVICE_ID|OFFICE_ID|OFFICE_NAME|OFFICE_TZ|OFFICE_LAT|OFFICE_LON|OFFICE_RADIUS_M|BROKER_HOST|BROKER_PORT|BROKER_PASSWORD)
+    DEVICE_ID|OFFICE_ID|OFFICE_NAME|OFFICE_TZ|OFFICE_LAT|OFFICE_LON|OFFICE_RADIUS_M|BROKER_HOST|BROKER_PORT|BROKER_PASSWORD|CLOUD_PUBLIC_KEY)
       printf -v "$key" '%s' "$value" ;;
     *) echo "unknown key in $PROVISION_FILE: $key" >&2; exit 1 ;;
   esac
 done < "$PROVISION_FILE"
 
 missing=()
-for key in DEVICE_ID OFFICE_ID OFFICE_NAME OFFICE_LAT OFFICE_LON BROKER_HOST BROKER_PASSWORD; do
+for key in DEVICE_ID OFFICE_ID OFFICE_NAME OFFICE_LAT OFFICE_LON BROKER_HOST BROKER_PASSWORD CLOUD_PUBLIC_KEY; do
   [ -n "${!key}" ] || missing+=("$key")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -108,6 +108,8 @@ cat > "$ROOT/etc/hadir/hadir-edge.toml" <<TOML
 # Written by provision.sh from $(basename "$PROVISION_FILE"); rerun it to change.
 device_id = "$DEVICE_ID"
 data_dir = "/var/lib/hadir"
+# config, gallery and commands are obeyed only when signed by this key (hadir-cloud cloud-key show)
+cloud_public_key = "$CLOUD_PUBLIC_KEY"
 
 [broker]
 host = "$BROKER_HOST"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,16 +13,10 @@ import psycopg
 import pytest
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
+from hadir_cloud.devices.domain import FleetError, parse_schedule
+from hadir_cloud.devices.gallery import current_version, deltas_for, enroll, remove, touch
+from hadir_cloud.devices.monitor import FleetMonitor
 from hadir_cloud.devstack import BrokerLogins
-from hadir_cloud.fleet import (
-    FleetError,
-    FleetMonitor,
-    current_version,
-    deltas_for,
-    enroll,
-    parse_schedule,
-    remove,
-)
 from hadir_cloud.settings import CloudSettings
 from hadir_edge.face import Gallery
 from hadir_protocol import topics
@@ -153,3 +148,33 @@ def test_bad_heartbeats_and_forged_replies_are_kept_and_change_nothing(monitor):
     assert rows(db, "SELECT public_key FROM devices")[0][0] == public_key_b64(key)
     assert rows(db, "SELECT outbox_depth, rss_mb FROM device_telemetry") == [(3, 210.0)]
     assert rows(db, "SELECT count(*) FROM device_keys")[0][0] == 0
+
+
+def test_a_kiosk_gets_only_its_office_s_faces_and_those_on_duty_there(fresh_db: str, tmp_path: Path):
+    upgrade(fresh_db)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        add_office(conn, "setda", "Setda", "Asia/Jakarta", -3.2, 104.6, 50)
+        add_office(conn, "sdn-1", "SDN 1", "Asia/Jakarta", -3.3, 104.7, 50)
+        add_device(conn, DEV, public_key_b64(generate_key()), "setda")
+        enroll(conn, nip(1), "Di Setda", enc(1), "setda")
+        enroll(conn, nip(2), "Di SDN 1", enc(2), "sdn-1")
+        enroll(conn, nip(3), "Di mana saja", enc(3))  # no office: every kiosk
+        kiosk = Gallery(tmp_path / "g", bytes(32))
+        for d in deltas_for(conn, DEV, 0):
+            kiosk.apply(d)
+        assert sorted(kiosk.employees()) == [nip(1), nip(3)]
+        # nip(2) goes on approved duty at Setda: the kiosk's config names it, its face follows
+        conn.execute("INSERT INTO device_configs (device_id, version, payload) VALUES (%s, 1, %s)",
+                     (DEV, json.dumps({"duties": [{"employee_id": nip(2)}]})))
+        touch(conn, [nip(2)])
+        for d in deltas_for(conn, DEV, kiosk.version):
+            kiosk.apply(d)
+        assert sorted(kiosk.employees()) == [nip(1), nip(2), nip(3)]
+        # nip(1) moves to SDN 1 and the duty ends: both leave this kiosk as removals
+        enroll(conn, nip(1), "Pindah", enc(1), "sdn-1")
+        conn.execute("UPDATE device_configs SET payload = '{}'")
+        touch(conn, [nip(2)])
+        (delta,) = deltas_for(conn, DEV, kiosk.version)
+        assert sorted(delta.removals) == [nip(1), nip(2)] and delta.upserts == []
+        kiosk.apply(delta)
+        assert sorted(kiosk.employees()) == [nip(3)]

@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hadir_cloud.fleet import FleetError, parse_duty
+from hadir_cloud.devices.domain import FleetError, parse_duty
 from hadir_edge.camera.files import load_rgb
 from hadir_edge.config import EdgeSettings
 from hadir_edge.face import FaceStatus

@@ -113,6 +113,9 @@ class Stack:
     logins: BrokerLogins | None = None
 
     def __post_init__(self) -> None:
+        # the cloud's signing key: every kiosk pins it, every cloud process signs with it
+        self.cloud_key_file = self.tmp / "cloud_key.pem"
+        self.cloud_public_key = public_key_b64(load_or_create_private_key(self.cloud_key_file))
         upgrade(self.db_url)
         with psycopg.connect(self.db_url, autocommit=True) as conn:
             add_office(conn, *OFFICE)
@@ -125,7 +128,8 @@ class Stack:
     def cloud_env(self, role: BrokerRole, worker: int = 1, **extra: str) -> dict[str, str]:
         """Environment of a cloud process (`hadir-cloud ingest|fleet|…`) in the given role."""
         login = self.logins.env(role, worker) if self.logins else {}
-        return {**os.environ, "HADIR_DATABASE_URL": self.db_url, "HADIR_BROKER_HOST": "127.0.0.1",
+        return {**os.environ, "HADIR_CLOUD_KEY_FILE": str(self.cloud_key_file),
+                "HADIR_DATABASE_URL": self.db_url, "HADIR_BROKER_HOST": "127.0.0.1",
                 "HADIR_BROKER_PORT": str(self.broker.port), "HADIR_INGEST_FLUSH_MS": "20",
                 **login, **extra}
 
@@ -165,6 +169,7 @@ class Stack:
         cfg.write_text(f"""\
 device_id = "{device_id}"
 data_dir = "{data}"
+cloud_public_key = "{self.cloud_public_key}"
 repeat_window_s = {repeat_window_s}
 {top}
 [broker]

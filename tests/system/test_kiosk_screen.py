@@ -18,6 +18,7 @@ from hadir_cloud.devstack import free_port
 from hadir_protocol import topics
 from hadir_protocol.codec import encode
 from hadir_protocol.models import Config, Office, Thresholds
+from hadir_protocol.signing import load_private_key, sign
 from paho.mqtt.enums import CallbackAPIVersion
 
 from .harness import OFFICE, Stack, wait_until
@@ -46,7 +47,9 @@ def publish_config(stack: Stack, device_id: str, version: int, lat: float, lon: 
         c.username_pw_set(user, stack.logins.password_file(user).read_text())
     c.connect("127.0.0.1", stack.broker.port)
     c.loop_start()
-    c.publish(topics.config(device_id), encode(cfg), qos=1, retain=True).wait_for_publish(5)
+    signed = sign(cfg.model_dump(mode="json", by_alias=True, exclude_none=True),
+                  load_private_key(stack.cloud_key_file))  # the kiosk pinned the cloud key
+    c.publish(topics.config(device_id), encode(signed), qos=1, retain=True).wait_for_publish(5)
     c.disconnect()
     c.loop_stop()
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 import click
 import psycopg
 
-from .fleet_cli import register as register_fleet
+from .devices.cli import register as register_fleet
 from .settings import CloudSettings, SettingsError
 from .tpp.cli import tpp
 
@@ -237,6 +237,40 @@ def broker_acl(ingest_users: tuple[str, ...], fleet_user: str, cli_user: str,
         return
     click.echo(cloud_acl({"ingest": ingest_users or CLOUD_USERS["ingest"], "fleet": fleet_user,
                           "cli": cli_user}), nl=False)
+
+
+@main.group("cloud-key")
+def cloud_key() -> None:
+    """The cloud's signing key: kiosks pin its public half and obey only what it signs."""
+
+
+@cloud_key.command("init")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the private key (PEM, mode 0600): HADIR_CLOUD_KEY_FILE.")
+def cloud_key_init(out: Path) -> None:
+    """Make the cloud key once (kept if it exists) and print its public half."""
+    from hadir_protocol.signing import load_or_create_private_key, public_key_b64
+
+    existed = out.exists()
+    key = load_or_create_private_key(out)
+    click.echo(f"kunci cloud {'sudah ada' if existed else 'dibuat'}: {out}", err=True)
+    click.echo(public_key_b64(key))
+
+
+@cloud_key.command("show")
+def cloud_key_show() -> None:
+    """Print the public key kiosks pin at provisioning (`cloud_public_key`)."""
+    from hadir_protocol.signing import public_key_b64
+
+    from .devices.outbound import load_cloud_key
+
+    try:
+        key = load_cloud_key(_settings())
+    except SettingsError as err:
+        raise click.ClickException(str(err)) from err
+    if key is None:
+        raise click.ClickException("HADIR_CLOUD_KEY_FILE belum diatur (hadir-cloud cloud-key init)")
+    click.echo(public_key_b64(key))
 
 
 @main.group()

@@ -57,6 +57,9 @@ class CloudSettings(BaseSettings):
                                        "quarantined (a school offline for weeks still lands)")
     key_reload_s: float = Field(30.0, gt=0, description="reload kiosks' keys this often, so a "
                                 "disable, revoke or new registration needs no restart")
+    cloud_key_file: Path | None = Field(
+        None, description="the cloud's Ed25519 key that signs config, gallery and commands "
+        "(kiosks pin its public half); `hadir-cloud cloud-key init --out FILE` makes one")
     fleet_client_id: str = Field(
         default_factory=lambda: f"hadir-fleet-{socket.gethostname()}",
         description="MQTT client id of the fleet monitor (telemetry, status, replies)")

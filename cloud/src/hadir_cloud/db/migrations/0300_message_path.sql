@@ -41,3 +41,7 @@ ALTER TABLE device_telemetry ADD COLUMN ack_errors integer;
 ALTER TABLE device_telemetry ADD COLUMN disk_full boolean;
 ALTER TABLE device_state ADD COLUMN held_count integer;
 ALTER TABLE device_state ADD COLUMN disk_full boolean;
+
+-- a kiosk receives only the faces of its own office (office_id NULL: every office), plus the
+-- people on approved duty there; a face that leaves an office's scope goes there as a removal
+ALTER TABLE face_templates ADD COLUMN office_id text REFERENCES offices (id);

@@ -11,7 +11,7 @@ import click
 import psycopg
 from hadir_protocol.models import CommandName, Thresholds
 
-from .settings import CloudSettings, SettingsError
+from ..settings import CloudSettings, SettingsError
 
 
 def register(main: click.Group, device: click.Group,
@@ -19,8 +19,8 @@ def register(main: click.Group, device: click.Group,
     """Add the fleet commands to the CLI."""
 
     def client(suffix: str):  # type: ignore[no-untyped-def]
-        from .fleet import FleetError
-        from .fleet import connect as mqtt_connect
+        from .domain import FleetError
+        from .outbound import connect as mqtt_connect
 
         try:
             return mqtt_connect(CloudSettings(), f"hadir-cli-{suffix}-{os.getpid()}")
@@ -44,7 +44,8 @@ def register(main: click.Group, device: click.Group,
         """Send a kiosk its next configuration (retained; applied and kept by the kiosk)."""
         from pydantic import ValidationError
 
-        from .fleet import FleetError, parse_duty, parse_schedule, publish_config
+        from .config import publish_config
+        from .domain import FleetError, parse_duty, parse_schedule
 
         try:
             days = parse_schedule(list(schedule))
@@ -60,8 +61,7 @@ def register(main: click.Group, device: click.Group,
         except FleetError as err:
             raise click.ClickException(str(err)) from err
         finally:
-            c.disconnect()
-            c.loop_stop()
+            c.close()
         click.echo(f"konfigurasi v{cfg.version} dikirim ke {device_id} ({cfg.office.name})")
 
     @device.command("command")
@@ -72,7 +72,8 @@ def register(main: click.Group, device: click.Group,
                   help="Detik menunggu balasan (disimpan oleh `hadir-cloud fleet`).")
     def device_command(device_id: str, name: str, args: tuple[str, ...], wait: float) -> None:
         """Send a kiosk a command and print its reply."""
-        from .fleet import FleetError, send_command, wait_reply
+        from .commands import send_command, wait_reply
+        from .domain import FleetError
 
         parsed: dict[str, object] = {}
         for a in args:
@@ -89,8 +90,7 @@ def register(main: click.Group, device: click.Group,
         except FleetError as err:
             raise click.ClickException(str(err)) from err
         finally:
-            c.disconnect()
-            c.loop_stop()
+            c.close()
         if reply is None:
             if wait > 0:
                 click.echo("belum ada balasan: kiosk luring atau `hadir-cloud fleet` tidak "
@@ -133,14 +133,18 @@ def register(main: click.Group, device: click.Group,
     @gallery.command("enroll")
     @click.option("--employee", required=True, help="NIP (atau id pegawai).")
     @click.option("--name", required=True, help="Nama yang tampil di layar kiosk.")
+    @click.option("--office", "office_id", help="Kantor yang kiosknya mengenali orang ini "
+                  "(bawaan: kantor di data pegawai; tanpa data pegawai: semua kantor).")
     @click.argument("photos", nargs=-1, required=True,
                     type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    def gallery_enroll(employee: str, name: str, photos: tuple[Path, ...]) -> None:
+    def gallery_enroll(employee: str, name: str, office_id: str | None,
+                       photos: tuple[Path, ...]) -> None:
         """Enroll a person from photos with exactly one face each."""
         from hadir_protocol.codec import pack_encoding
         from pydantic import ValidationError
 
-        from .fleet import enroll
+        from .domain import FleetError
+        from .gallery import enroll
 
         try:
             import face_recognition
@@ -159,16 +163,19 @@ def register(main: click.Group, device: click.Group,
             encodings.append(pack_encoding(face_recognition.face_encodings(img, boxes)[0]))
         try:
             with connect() as conn:
-                version = enroll(conn, employee, name, encodings)
+                version = enroll(conn, employee, name, encodings, office_id)
         except ValidationError as err:
             raise click.ClickException(f"data tidak valid: {err.errors()[0]['msg']}") from err
+        except FleetError as err:
+            raise click.ClickException(str(err)) from err
         click.echo(f"{employee} ({name}): {len(encodings)} foto, galeri versi {version}")
 
     @gallery.command("remove")
     @click.option("--employee", required=True, help="NIP (atau id pegawai).")
     def gallery_remove(employee: str) -> None:
         """Take a person out of every kiosk's gallery."""
-        from .fleet import FleetError, remove
+        from .domain import FleetError
+        from .gallery import remove
 
         try:
             with connect() as conn:
@@ -181,7 +188,7 @@ def register(main: click.Group, device: click.Group,
     @click.option("--device", "device_id", help="Satu kiosk (bawaan: semua yang aktif).")
     def gallery_publish(device_id: str | None) -> None:
         """Send kiosks what they lack, from the version their last heartbeat reported."""
-        from .fleet import publish_gallery
+        from .gallery import publish_gallery
 
         c = client("gallery")
         try:
@@ -196,13 +203,12 @@ def register(main: click.Group, device: click.Group,
                     n = publish_gallery(conn, c, dev, int(held))
                     click.echo(f"{dev}: {n} pesan (dari versi {held})")
         finally:
-            c.disconnect()
-            c.loop_stop()
+            c.close()
 
     @main.command("fleet")
     def fleet() -> None:
         """Run the fleet monitor (heartbeats, status, command replies) until stopped."""
-        from .fleet import run_fleet
+        from .monitor import run_fleet
 
         try:
             run_fleet(CloudSettings())

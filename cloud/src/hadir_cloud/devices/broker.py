@@ -1,4 +1,4 @@
-"""Offices and kiosks: registration, broker credentials and the broker's ACL."""
+"""The broker's password file and ACL, generated from the wire contract's table."""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import psycopg
 from hadir_protocol.models import MAX_MESSAGE_BYTES
-from hadir_protocol.signing import SignatureError, load_public_key
-from hadir_protocol.topics import DEVICE_ID_RE, ROUTES, SHARE_GROUPS, Direction, Route
+from hadir_protocol.topics import ROUTES, SHARE_GROUPS, Direction, Route
 
-from .settings import BrokerRole
+from ..settings import BrokerRole
+from .store import RegistrationError
 
-TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 #: The cloud's broker users of a deployment: one per ingest worker (the broker uses the
 #: username as the client id, so two workers under one name would disconnect each other),
 #: one for the fleet monitor, one for the CLI.
@@ -31,53 +29,6 @@ MESSAGE_SIZE_LIMIT = MAX_MESSAGE_BYTES + 64 * 1024
 MAX_PACKET_SIZE = 2 * MAX_MESSAGE_BYTES
 
 
-class RegistrationError(ValueError):
-    """Bad input for an office or a device; the message says what to fix."""
-
-
-def add_office(conn: psycopg.Connection, office_id: str, name: str, tz: str, lat: float,
-               lon: float, radius_m: float) -> None:
-    """Insert or update an office."""
-    if tz not in TIMEZONES:
-        raise RegistrationError(f"zona waktu harus salah satu dari {', '.join(TIMEZONES)}")
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or radius_m <= 0:
-        raise RegistrationError("koordinat atau radius kantor tidak valid")
-    conn.execute(
-        "INSERT INTO offices (id, name, tz, lat, lon, radius_m) VALUES (%s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, tz = EXCLUDED.tz, "
-        "lat = EXCLUDED.lat, lon = EXCLUDED.lon, radius_m = EXCLUDED.radius_m",
-        (office_id, name, tz, lat, lon, radius_m),
-    )
-
-
-def add_device(conn: psycopg.Connection, device_id: str, public_key: str, office_id: str) -> None:
-    """Register a kiosk with its Ed25519 public key; re-registering replaces the key."""
-    if not DEVICE_ID_RE.match(device_id):
-        raise RegistrationError(
-            f"id kiosk {device_id!r}: 2–63 huruf kecil, angka atau '-', diawali huruf/angka"
-        )
-    try:
-        load_public_key(public_key)
-    except SignatureError as err:
-        raise RegistrationError(f"kunci publik tidak valid: {err}") from err
-    if conn.execute("SELECT 1 FROM offices WHERE id = %s", (office_id,)).fetchone() is None:
-        raise RegistrationError(f"kantor {office_id!r} belum terdaftar (hadir-cloud office add)")
-    conn.execute(
-        "INSERT INTO devices (id, public_key, office_id, broker_username) VALUES (%s, %s, %s, %s) "
-        "ON CONFLICT (id) DO UPDATE SET public_key = EXCLUDED.public_key, "
-        "office_id = EXCLUDED.office_id, disabled = false",
-        (device_id, public_key, office_id, device_id),
-    )
-
-
-def disable_device(conn: psycopg.Connection, device_id: str) -> None:
-    """Mark a kiosk disabled: the ingest holds its events from then on (undo: `device add`)."""
-    cur = conn.execute("UPDATE devices SET disabled = true WHERE id = %s", (device_id,))
-    if cur.rowcount == 0:
-        raise RegistrationError(f"kiosk {device_id!r} tidak terdaftar")
-
-
-# --- the broker's password file and ACL, generated from the wire contract's table ---------
 def _kiosk_access(route: Route) -> str:
     return "write" if route.direction is Direction.UP else "read"
 

@@ -1,0 +1,118 @@
+"""The face gallery: versioned changes in `face_templates`, sent to kiosks as signed deltas.
+
+Every change takes the next value of `gallery_version_seq`, so a kiosk holding version
+v needs exactly the rows with version > v. Deltas go out in chunks (at most `CHUNK`
+people and about `CHUNK_BYTES`, under the broker's message limit), each chunk's version
+being the highest it covers, so a kiosk that gets only part of them still holds a
+consistent version and asks for the rest by its next heartbeat.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+from hadir_protocol import topics
+from hadir_protocol.models import GalleryDelta, GalleryPerson
+
+from .domain import CHUNK, CHUNK_BYTES, FleetError, plan_deltas
+from .outbound import Outbound
+
+logger = logging.getLogger(__name__)
+
+
+def enroll(conn: psycopg.Connection, employee_id: str, name: str, encodings: list[str],
+           office_id: str | None = None) -> int:
+    """Add or replace a person's face encodings (base64 float32 ×128); returns the version.
+
+    The face goes to the kiosks of `office_id`, else of the office the employee record
+    names, else (no record) to every kiosk.
+    """
+    person = GalleryPerson(employee_id=employee_id, name=name, encodings_b64=encodings)
+    if office_id is None:
+        row = conn.execute("SELECT office_id FROM employees WHERE nip = %s",
+                           (employee_id,)).fetchone()
+        office_id = row[0] if row else None
+    elif conn.execute("SELECT 1 FROM offices WHERE id = %s", (office_id,)).fetchone() is None:
+        raise FleetError(f"kantor {office_id!r} belum terdaftar")
+    return int(conn.execute(
+        "INSERT INTO face_templates (employee_id, name, encodings, office_id) "
+        "VALUES (%s, %s, %s, %s) ON CONFLICT (employee_id) DO UPDATE SET name = EXCLUDED.name, "
+        "encodings = EXCLUDED.encodings, office_id = EXCLUDED.office_id, removed = false, "
+        "version = nextval('gallery_version_seq'), updated_at = now() RETURNING version",
+        (person.employee_id, person.name, person.encodings_b64, office_id)).fetchone()[0])
+
+
+def touch(conn: psycopg.Connection, employee_ids: list[str]) -> None:
+    """Give these people's faces the next versions (their scope changed: a new duty)."""
+    if employee_ids:
+        conn.execute("UPDATE face_templates SET version = nextval('gallery_version_seq'), "
+                     "updated_at = now() WHERE employee_id = ANY(%s) AND NOT removed",
+                     (employee_ids,))
+
+
+def remove(conn: psycopg.Connection, employee_id: str) -> int:
+    """Take a person out of every kiosk's gallery (a tombstone with the next version)."""
+    row = conn.execute(
+        "UPDATE face_templates SET removed = true, version = nextval('gallery_version_seq'), "
+        "updated_at = now() WHERE employee_id = %s AND NOT removed RETURNING version",
+        (employee_id,)).fetchone()
+    if row is None:
+        raise FleetError(f"{employee_id} tidak ada di galeri")
+    return int(row[0])
+
+
+def current_version(conn: psycopg.Connection) -> int:
+    """The gallery's version: the last change's."""
+    return int(conn.execute("SELECT coalesce(max(version), 0) FROM face_templates").fetchone()[0])
+
+
+def _scope(conn: psycopg.Connection, device_id: str) -> tuple[str | None, set[str]]:
+    """The kiosk's office and the people on approved duty there (its latest config's)."""
+    office = conn.execute("SELECT office_id FROM devices WHERE id = %s", (device_id,)).fetchone()
+    cfg = conn.execute("SELECT payload FROM device_configs WHERE device_id = %s "
+                       "ORDER BY version DESC LIMIT 1", (device_id,)).fetchone()
+    duties = {str(d["employee_id"]) for d in (cfg[0].get("duties") or [])} if cfg else set()
+    return (office[0] if office else None), duties
+
+
+def deltas_for(conn: psycopg.Connection, device_id: str, base_version: int,
+               chunk: int = CHUNK, max_bytes: int = CHUNK_BYTES) -> list[GalleryDelta]:
+    """What a kiosk at `base_version` needs, in chunks (base 0: a full snapshot). [] if nothing.
+
+    Only faces in the kiosk's scope (its office's, every office's, those on duty there) are
+    sent; a changed face out of its scope goes as a removal (it may have been in scope).
+    """
+    now = current_version(conn)
+    if base_version >= now and base_version != 0:
+        return []
+    office, duties = _scope(conn, device_id)
+    rows = conn.execute("SELECT employee_id, name, encodings, removed, version, office_id FROM "
+                        "face_templates WHERE version > %s AND (%s > 0 OR NOT removed) "
+                        "ORDER BY version", (base_version, base_version)).fetchall()
+    scoped = []
+    for emp, name, encodings, removed, version, face_office in rows:
+        inside = face_office is None or face_office == office or emp in duties
+        if inside or base_version > 0:
+            scoped.append((emp, name, encodings, removed or not inside, version))
+    if not scoped and base_version == 0 and now == 0:
+        return []
+    return plan_deltas(device_id, scoped, base_version, now, chunk, max_bytes)
+
+
+def publish_gallery(conn: psycopg.Connection, out: Outbound, device_id: str,
+                    base_version: int) -> int:
+    """Send a kiosk what it lacks; returns how many messages went out."""
+    deltas = deltas_for(conn, device_id, base_version)
+    for d in deltas:
+        out.send(topics.gallery(device_id), d)
+    sent = deltas[-1].version if deltas else None
+    conn.execute("INSERT INTO device_state (device_id, gallery_sent_at, gallery_sent_version) "
+                 "VALUES (%s, now(), %s) ON CONFLICT (device_id) DO UPDATE SET "
+                 "gallery_sent_at = now(), gallery_sent_version = EXCLUDED.gallery_sent_version",
+                 (device_id, sent))
+    conn.commit()
+    if deltas:
+        logger.info("gallery %d→%d sent to %s in %d message(s)", base_version,
+                    deltas[-1].version, device_id, len(deltas))
+    return len(deltas)
