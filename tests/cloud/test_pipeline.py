@@ -137,3 +137,33 @@ def test_a_disabled_kiosk_is_held_and_lands_when_enabled_without_a_restart(db):
     time.sleep(0.1)  # the timer reload notices
     assert statuses(pipe.process(conn, [Msg(topics.checkin(DEV), encode(ev))])) == {
         ev["event_id"]: ("stored", None)}
+
+
+def test_refused_messages_past_their_retention_are_pruned(db):
+    from hadir_cloud import refusals
+
+    conn, _key = db
+    pipe = Pipeline(DeviceKeys())
+    pipe.process(conn, [Msg(topics.checkin(DEV), b'{"a":NaN}'), Msg(topics.checkin(DEV), b"[1]")])
+    conn.execute("UPDATE rejected_messages SET last_seen_at = now() - interval '100 days' "
+                 "WHERE reason = 'non_finite_number'")
+    assert refusals.prune(conn, 90, batch=1) == 1
+    assert [r[0] for r in conn.execute("SELECT reason FROM rejected_messages")] == ["malformed_json"]
+
+
+def test_a_quarantined_checkin_is_released_once_by_a_person(db):
+    from hadir_cloud.ingest.quarantine import QuarantineError, pending, release
+
+    conn, key = db
+    future = event(key, at=datetime.now(UTC) + timedelta(hours=3))
+    Pipeline(DeviceKeys()).process(conn, [Msg(topics.checkin(DEV), encode(future))])
+    (held,) = pending(conn)
+    assert held.event_id == future["event_id"] and held.reason == "future_time"
+    assert release(conn, held.event_id, "198001012005011001") is True
+    assert release(conn, held.event_id, "198001012005011001") is False  # twice: nothing new
+    row = conn.execute("SELECT captured_at, signature FROM checkins WHERE event_id = %s",
+                       (held.event_id,)).fetchone()
+    assert row[1] == future["signature"] and row[0].isoformat().startswith(future["captured_at"][:19])
+    assert pending(conn) == [] and pending(conn, include_released=True)[0].released_at
+    with pytest.raises(QuarantineError):
+        release(conn, "01934f2a-7c00-7a3b-8f00-0000000000ff", "x")

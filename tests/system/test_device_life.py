@@ -70,6 +70,7 @@ def test_gallery_config_commands_and_key_rotation(stack: Stack, photo: Path, pho
             "online"
         out = cloud(stack, "device", "telemetry", DEV).stdout
         assert "antrean: 0" in out and f"galeri: {version}" in out
+        assert "ditahan cloud (belum terverifikasi): 0" in out and "disk penuh: False" in out
 
         # a removal travels as a delta on top of what the kiosk holds
         cloud(stack, "gallery", "remove", "--employee", NIP_B)

@@ -332,6 +332,44 @@ def ingest() -> None:
         raise click.ClickException(str(err)) from err
 
 
+@main.group()
+def quarantine() -> None:
+    """Verified check-ins whose time was implausible (future or too old), kept for review."""
+
+
+@quarantine.command("list")
+@click.option("--all", "include_released", is_flag=True, help="Also those already released.")
+def quarantine_list(include_released: bool) -> None:
+    """List quarantined check-ins with their reason."""
+    from hadir_protocol.reasons import text_id
+
+    from .ingest.quarantine import pending
+
+    with _connect() as conn:
+        held = pending(conn, include_released)
+    if not held:
+        click.echo("tidak ada presensi di karantina")
+    for h in held:
+        state = f"dilepas {h.released_at:%Y-%m-%d %H:%M}" if h.released_at else "menunggu"
+        click.echo(f"{h.event_id}  {h.device_id}  {h.employee_id}  {h.captured_at.isoformat()}  "
+                   f"{text_id(h.reason)}  ({state})")
+
+
+@quarantine.command("release")
+@click.argument("event_id")
+@click.option("--by", required=True, help="Who reviewed it and lets it count (name or NIP).")
+def quarantine_release(event_id: str, by: str) -> None:
+    """Store a quarantined check-in as it was signed, recording who released it."""
+    from .ingest.quarantine import QuarantineError, release
+
+    try:
+        with _connect() as conn:
+            stored = release(conn, event_id, by)
+    except QuarantineError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"{event_id}: {'disimpan' if stored else 'sudah tersimpan sebelumnya'}")
+
+
 @main.command("portal")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port.")

@@ -55,6 +55,9 @@ class CloudSettings(BaseSettings):
                                       "ahead of the cloud's clock than this is quarantined")
     ingest_max_age_days: float = Field(35.0, gt=0, description="a check-in older than this is "
                                        "quarantined (a school offline for weeks still lands)")
+    rejected_retention_days: float = Field(
+        90.0, gt=0, description="refused messages (raw bytes) last seen longer ago than this "
+        "are deleted by the ingest, hourly")
     key_reload_s: float = Field(30.0, gt=0, description="reload kiosks' keys this often, so a "
                                 "disable, revoke or new registration needs no restart")
     cloud_key_file: Path | None = Field(

@@ -112,19 +112,28 @@ def register(main: click.Group, device: click.Group,
             state = conn.execute("SELECT state, status_at FROM device_state WHERE device_id = %s",
                                  (device_id,)).fetchone()
             row = conn.execute(
-                "SELECT received_at, outbox_depth, oldest_unacked_at, last_ack_at, gps_fix, "
-                "camera_state, disk_free_mb, temperature_c, clock_source, config_version, "
-                "gallery_version, rss_mb, version FROM device_telemetry WHERE device_id = %s "
-                "ORDER BY received_at DESC LIMIT 1", (device_id,)).fetchone()
+                "SELECT received_at, outbox_depth, held_count, disk_full, oldest_unacked_at, "
+                "last_ack_at, gps_fix, camera_state, disk_free_mb, temperature_c, clock_source, "
+                "config_version, gallery_version, rss_mb, version FROM device_telemetry "
+                "WHERE device_id = %s ORDER BY received_at DESC LIMIT 1", (device_id,)).fetchone()
+            refused = conn.execute(
+                "SELECT reason, sum(seen_count) FROM rejected_messages WHERE device_id = %s "
+                "AND last_seen_at > now() - interval '1 day' GROUP BY reason ORDER BY 2 DESC",
+                (device_id,)).fetchall()
         if row is None:
             raise click.ClickException(f"belum ada laporan dari {device_id}")
-        labels = ("diterima", "antrean", "tertua belum dikonfirmasi", "konfirmasi terakhir",
+        labels = ("diterima", "antrean", "ditahan cloud (belum terverifikasi)", "disk penuh",
+                  "tertua belum dikonfirmasi", "konfirmasi terakhir",
                   "GPS fix", "kamera", "disk bebas (MB)", "suhu (°C)", "sumber waktu",
                   "konfigurasi", "galeri", "memori (MB)", "versi")
         if state:
             click.echo(f"status: {state[0]} sejak {state[1]}")
         for label, value in zip(labels, row, strict=True):
             click.echo(f"{label}: {'-' if value is None else value}")
+        from hadir_protocol.reasons import text_id
+
+        for reason, n in refused:
+            click.echo(f"ditolak/ditahan 24 jam terakhir: {reason} ({text_id(reason)}): {n}")
 
     @main.group()
     def gallery() -> None:
