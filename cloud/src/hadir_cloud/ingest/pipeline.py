@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -253,9 +254,9 @@ class Pipeline:
 
     def _tally(self, batch: _Batch, stored: set[str], result: Result) -> None:
         def tell(device: str, i: int, eid: str, status: AckStatus, reason: Reason | None) -> None:
-            item = _ack_item(eid, status, reason)
-            if item is not None:
-                result.acks[device].append(item)
+            # every id here is a validated event's: the ack needs no second validation
+            result.acks[device].append(AckItem.model_construct(
+                event_id=uuid.UUID(eid), status=status, reason=reason.value if reason else None))
             result.outcomes[i].append(Outcome(eid, status, reason))
 
         for eid, (device, i) in batch.row_of.items():
