@@ -106,3 +106,22 @@ def test_json_api_with_token(portal):
     other_day = client.get("/api/checkins?date=2020-01-01",
                            headers={"Authorization": f"Bearer {token}"}).get_json()
     assert other_day["count"] == 0
+
+
+@pytest.mark.parametrize("target", ["//elsewhere.example", "/\\elsewhere.example",
+                                    "https://elsewhere.example/", "/%0d%0aLocation:x", "x"])
+def test_no_open_redirect_after_login(portal, target: str):
+    """Regression: `/masuk?next=//elsewhere` sent a freshly signed-in user off-site."""
+    client, _ = portal
+    resp = client.post(f"/masuk?next={target}",
+                       data={"username": "admin", "password": "kata-sandi-rahasia"})
+    assert resp.status_code == 302
+    location = resp.headers["Location"]
+    assert "elsewhere" not in location and location.startswith("/"), location
+
+
+def test_a_local_next_is_kept(portal):
+    client, _ = portal
+    resp = client.post("/masuk?next=/api/checkins",
+                       data={"username": "admin", "password": "kata-sandi-rahasia"})
+    assert resp.headers["Location"] == "/api/checkins"

@@ -178,3 +178,15 @@ def test_load_schedules_from_the_shipped_file_and_refuse_a_bad_one(fresh_db: str
                    'checkout_close = "23:00" }\nsunday = { start = "08:00" }\n', encoding="utf-8")
     res = invoke(fresh_db, "load-schedules", str(bad))
     assert res.exit_code == 1 and f"{bad}: schedule[0]" in res.output and "sunday" in res.output
+
+
+def test_the_database_url_also_comes_from_a_file(fresh_db: str, tmp_path: Path, monkeypatch):
+    """Regression: `hadir-cloud tpp` ignored HADIR_DATABASE_URL_FILE, so it failed in compose."""
+    seed_october(fresh_db)
+    secret = tmp_path / "database_url"
+    secret.write_text(fresh_db + "\n")
+    monkeypatch.delenv("HADIR_DATABASE_URL", raising=False)
+    monkeypatch.setenv("HADIR_DATABASE_URL_FILE", str(secret))
+    res = CliRunner().invoke(tpp, ["run", "--month", "2026-10", "--by", "admin"])
+    assert res.exit_code == 0, res.output
+    assert "3 pegawai" in res.output

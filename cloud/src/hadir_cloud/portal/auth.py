@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -21,6 +23,16 @@ class LoginForm(FlaskForm):
     password = PasswordField("Kata sandi", validators=[DataRequired()])
 
 
+def safe_next(target: str | None) -> str | None:
+    """`next` only when it is a path on this site: not `//elsewhere`, `/\\elsewhere` or a URL."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(c in target for c in "\r\n\t"):
+        return None
+    return target
+
+
 @bp.route("/masuk", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
     """The sign-in page."""
@@ -30,8 +42,7 @@ def login():  # type: ignore[no-untyped-def]
             row = db().execute("SELECT role FROM portal_users WHERE username = %s",
                                (form.username.data,)).fetchone()
             login_user(User(form.username.data or "", row[0] if row else "admin"))
-            target = request.args.get("next") or ""
-            return redirect(target if target.startswith("/") else url_for("checkins.today"))
+            return redirect(safe_next(request.args.get("next")) or url_for("checkins.today"))
         flash("Nama pengguna atau kata sandi salah.")
     return render_template("login.html", form=form)
 

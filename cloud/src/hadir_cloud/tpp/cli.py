@@ -71,7 +71,14 @@ by_option = click.option("--by", "by", default=getpass.getuser, show_default="pe
 @click.pass_context
 def tpp(ctx: click.Context, database_url: str | None) -> None:
     """TPP (Tambahan Penghasilan Pegawai): aturan, perhitungan bulanan, rincian, ekspor."""
+    from ..settings import CloudSettings, SettingsError
+
     ctx.ensure_object(dict)
+    if not database_url:  # as every other command: HADIR_DATABASE_URL_FILE too (compose secrets)
+        try:
+            database_url = CloudSettings().require_database_url()
+        except SettingsError:
+            database_url = None
     ctx.obj["database_url"] = database_url
 
 
