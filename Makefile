@@ -45,3 +45,15 @@ bench-face: install ## the kiosk's decision time per frame against naive face_re
 
 clean:
 	rm -rf .venv .demo .pytest_cache
+
+.PHONY: i18n
+I18N_SRC := cloud/src/hadir_cloud
+I18N_DIR := cloud/src/hadir_cloud/portal/translations
+i18n: install ## extract the portal's Bahasa strings, update the English catalog, compile it
+	@pot=$$(mktemp --suffix=.pot) && \
+	.venv/bin/pybabel extract -F cloud/babel.cfg -k _l -k N_ --sort-by-file --no-wrap \
+	  --project=Hadir --msgid-bugs-address= -o $$pot $(I18N_SRC) && \
+	.venv/bin/pybabel update -i $$pot -d $(I18N_DIR) -l en --no-wrap --ignore-obsolete \
+	  --init-missing && \
+	rm -f $$pot
+	.venv/bin/pybabel compile -d $(I18N_DIR) --statistics

@@ -158,7 +158,9 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     secret = secrets.token_hex(32)
     cloud_key = wd / "cloud_key.pem"  # signs config, gallery and commands; kiosks pin it
     env = {**os.environ, "HADIR_DATABASE_URL": db_url, "HADIR_SECRET_KEY": secret,
-           "HADIR_CLOUD_KEY_FILE": str(cloud_key)}
+           "HADIR_CLOUD_KEY_FILE": str(cloud_key),
+           # the demo's portal is plain HTTP on loopback; production sits behind TLS
+           "HADIR_PORTAL_SECURE_COOKIES": "false"}
     cloud = str(BIN / "hadir-cloud")
     edge = str(BIN / "hadir-edge")
     print("• basis data:", db_url)

@@ -29,10 +29,6 @@ pytestmark = [pytest.mark.system, pytest.mark.browser, pytest.mark.slow]
 NIP_A = "198503122010012003"
 NIP_B = "199001012015031001"
 NIP_STRANGER = "199203152019032002"
-CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
-                 if Path(p).exists()), None)
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
 
 
 def publish_config(stack: Stack, device_id: str, version: int, lat: float, lon: float) -> None:
@@ -52,17 +48,6 @@ def publish_config(stack: Stack, device_id: str, version: int, lat: float, lon: 
     c.publish(topics.config(device_id), encode(signed), qos=1, retain=True).wait_for_publish(5)
     c.disconnect()
     c.loop_stop()
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (scripts/system-deps.sh installs it)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path, browser):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import secrets
 from collections.abc import Callable
@@ -12,6 +13,8 @@ import click
 import psycopg
 
 from .devices.cli import register as register_fleet
+from .jobs.cli import register as register_jobs
+from .org.cli import org
 from .settings import CloudSettings, SettingsError
 from .tpp.cli import tpp
 
@@ -295,12 +298,13 @@ def user_add(username: str, password_file: click.utils.LazyFile, role: str) -> N
     click.echo(f"pengguna {username} tersimpan")
 
 
-def _create_token(name: str) -> None:
+def _create_token(name: str, scopes: tuple[str, ...] = ("checkins:read",),
+                  days: float | None = None) -> None:
     """Create a token named `name` and print it once."""
     from .users import create_token
 
     with _connect() as conn:
-        click.echo(create_token(conn, name))
+        click.echo(create_token(conn, name, scopes, days))
 
 
 @main.group("token", invoke_without_command=True)
@@ -316,9 +320,64 @@ def token(ctx: click.Context, name: str | None) -> None:
 
 @token.command("create")
 @click.option("--name", required=True, help="What the token is for.")
-def token_create(name: str) -> None:
+@click.option("--scope", "scopes", multiple=True, default=("checkins:read",), show_default=True,
+              help="What the token may do; repeatable.")
+@click.option("--days", type=float, help="Expires after this many days (default: never).")
+def token_create(name: str, scopes: tuple[str, ...], days: float | None) -> None:
     """Create an API token (printed once) for `Authorization: Bearer …`."""
-    _create_token(name)
+    _create_token(name, scopes, days)
+
+
+@token.command("revoke")
+@click.option("--name", required=True, help="The token's name: every live token of it stops.")
+def token_revoke(name: str) -> None:
+    """Revoke tokens by name (they stop working at once)."""
+    from .users import revoke_token
+
+    with _connect() as conn:
+        n = revoke_token(conn, name)
+    if not n:
+        raise click.ClickException(f"tidak ada token aktif bernama {name!r}")
+    click.echo(f"{n} token dicabut")
+
+
+@main.group()
+def account() -> None:
+    """Employees' portal accounts and the roles of HR, IT and leaders."""
+
+
+@account.command("invite")
+@click.option("--nip", required=True, help="The employee's NIP (must be in the personnel data).")
+def account_invite(nip: str) -> None:
+    """Make (or renew) an employee's one-time activation code; also resets a forgotten password."""
+    from .users import ACTIVATION_VALID, AccountError, invite
+
+    try:
+        with _connect() as conn:
+            code = invite(conn, nip)
+    except AccountError as err:
+        raise click.ClickException(str(err)) from err
+    hours = int(ACTIVATION_VALID.total_seconds() // 3600)
+    click.echo(f"kode aktivasi untuk {nip} (berlaku {hours} jam, sekali pakai): {code}")
+    click.echo("pegawai membuka /aktivasi di portal, mengisi NIP, kode ini dan kata sandi baru")
+
+
+@account.command("grant")
+@click.option("--username", required=True, help="The account (a NIP for employees).")
+@click.option("--role", required=True, help="admin_opd, admin_bkpsdm, operator_ti, pimpinan, "
+              "auditor, verifikator or tu.")
+@click.option("--unit", "unit_id", help="The OPD (unit) an admin_opd looks after.")
+@click.option("--by", default=getpass.getuser, show_default="OS user", help="Who grants (kept).")
+def account_grant(username: str, role: str, unit_id: str | None, by: str) -> None:
+    """Give an account a role (scoped to a unit's subtree for admin_opd)."""
+    from .users import AccountError, grant
+
+    try:
+        with _connect() as conn:
+            grant(conn, username, role, unit_id, by)
+    except AccountError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"{username}: peran {role}" + (f" untuk unit {unit_id}" if unit_id else ""))
 
 
 @main.command("ingest")
@@ -385,4 +444,6 @@ def portal(host: str, port: int) -> None:
 
 
 main.add_command(tpp)
+main.add_command(org)
 register_fleet(main, device, _connect)
+register_jobs(main)

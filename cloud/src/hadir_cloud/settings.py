@@ -60,6 +60,13 @@ class CloudSettings(BaseSettings):
         "are deleted by the ingest, hourly")
     key_reload_s: float = Field(30.0, gt=0, description="reload kiosks' keys this often, so a "
                                 "disable, revoke or new registration needs no restart")
+    portal_secure_cookies: bool = Field(
+        True, description="session cookies only over HTTPS (the portal sits behind TLS); "
+        "off only for a plain-HTTP demo on a public address")
+    ratelimit_storage_uri: str = Field(
+        "memory://", description="Flask-Limiter storage for the login rate limit: "
+        "redis://… in production, so every gunicorn worker counts together")
+    login_rate_limit: str = Field("10 per minute", description="sign-in attempts per address")
     cloud_key_file: Path | None = Field(
         None, description="the cloud's Ed25519 key that signs config, gallery and commands "
         "(kiosks pin its public half); `hadir-cloud cloud-key init --out FILE` makes one")
@@ -108,3 +115,8 @@ class CloudSettings(BaseSettings):
                 "print(secrets.token_hex(32))' > /run/secrets/portal_secret_key`)"
             )
         return key
+
+
+def database_url_or_none(given: str | None = None) -> str | None:
+    """`given`, else HADIR_DATABASE_URL or HADIR_DATABASE_URL_FILE, else None (for CLI groups)."""
+    return given or _from_file_or_env("HADIR_DATABASE_URL")

@@ -5,24 +5,40 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from flask import Flask, g
-from flask_babel import Babel
-from flask_login import LoginManager, UserMixin
+from flask import Flask, Response, abort, g, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf import CSRFProtect
 
 from ..settings import CloudSettings
+from .i18n import babel, init_i18n  # noqa: F401 - `babel` kept importable from here
+from .rbac import PERMISSIONS, Principal, decide
+
+#: everything from this site only; inline styles stay allowed until the last inline <style> goes
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+       "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
 
 login_manager = LoginManager()
+#: endpoints whose POST is rate limited per address (sign-in and activation guess passwords)
+RATE_LIMITED = ("auth.login", "accounts.activate")
 csrf = CSRFProtect()
-babel = Babel()
 
 
 class User(UserMixin):
-    """A signed-in portal user."""
+    """A signed-in portal account: Flask-Login's view of a `Principal`."""
 
-    def __init__(self, username: str, role: str):
-        self.id = username
-        self.role = role
+    def __init__(self, who: Principal, sid: str):
+        self.id = sid  # "username|session_version": an older session cookie stops working
+        self.principal = who
+        self.username = who.username
+        self.roles = who.roles
+
+    @property
+    def role(self) -> str:
+        """The account's roles, comma-separated (for display)."""
+        return ", ".join(sorted(r.value for r in self.roles))
 
 
 def db() -> psycopg.Connection:
@@ -42,6 +58,10 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
         BABEL_DEFAULT_LOCALE="id",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.portal_secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.portal_secure_cookies,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        LOGIN_RATE_LIMIT=settings.login_rate_limit,
     )
     app.config.update(overrides)
 
@@ -59,18 +79,63 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
     csrf.init_app(app)
-    babel.init_app(app)
+    init_i18n(app)
+
+    from ..users import principal  # not at import time: users imports portal.rbac
 
     @login_manager.user_loader
-    def _load(username: str) -> User | None:
-        row = db().execute("SELECT username, role FROM portal_users WHERE username = %s",
-                           (username,)).fetchone()
-        return User(row[0], row[1]) if row else None
+    def _load(sid: str) -> User | None:
+        who = principal(db(), sid)
+        return User(who, sid) if who else None
 
+    @app.before_request
+    def _authorize() -> Any:
+        """The permission table decides, before any view runs (an undeclared route: 403)."""
+        who = current_user.principal if current_user.is_authenticated else None
+        verdict = decide(request.endpoint, who)
+        if verdict == 401:
+            return login_manager.unauthorized()
+        if verdict == 403:
+            if request.endpoint not in PERMISSIONS:
+                app.logger.error("route %s has no declared permission", request.endpoint)
+            abort(403)
+        return None
+
+    @app.after_request
+    def _security_headers(resp: Response) -> Response:
+        """HSTS, a content security policy with nothing from elsewhere, no framing, no sniffing."""
+        resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp
+
+    # one limiter per app (its own storage): a module-level one would share counts and
+    # switches between apps
+    limiter = Limiter(get_remote_address, app=app, default_limits=[])
+    app.extensions["hadir_limiter"] = limiter
+
+    @app.errorhandler(429)
+    def _too_many(_err: Exception) -> tuple[str, int]:
+        return render_template("errors/429.html"), 429
+
+    @app.errorhandler(403)
+    def _forbidden(_err: Exception) -> tuple[str, int]:
+        return render_template("errors/403.html"), 403
+
+    from .accounts import bp as accounts_bp
     from .auth import bp as auth_bp
     from .checkins import bp as checkins_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(accounts_bp)
     app.register_blueprint(checkins_bp)
+    from ..attendance.views import bp as attendance_bp
+
+    app.register_blueprint(attendance_bp)
+    for endpoint in RATE_LIMITED:
+        app.view_functions[endpoint] = limiter.limit(
+            lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions[endpoint])
     csrf.exempt(checkins_bp)  # JSON API with bearer tokens; pages there are GET only
     return app

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user, login_required
 
-from ..users import token_valid
+from ..users import token_valid, unit_subtree
 from . import db
+from .rbac import decide
 
 bp = Blueprint("checkins", __name__)
 DEFAULT_TZ = "Asia/Jakarta"
@@ -27,6 +28,8 @@ LEFT JOIN devices d ON d.id = c.device_id
 LEFT JOIN offices o ON o.id = coalesce(c.office_id, d.office_id)
 WHERE c.captured_at >= %(start)s AND c.captured_at < %(end)s
   AND (%(device)s::text IS NULL OR c.device_id = %(device)s)
+  AND (%(units)s::text[] IS NULL OR c.employee_id IN
+       (SELECT nip FROM employees WHERE unit_id = ANY(%(units)s)))
 ORDER BY c.captured_at DESC
 """
 
@@ -38,9 +41,20 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _scope() -> list[str] | None:
+    """The units whose people this session may see (None: every unit)."""
+    if not current_user.is_authenticated:
+        return None  # a bearer token with checkins:read reads the regency
+    who = current_user.principal
+    if who.regency_wide:
+        return None
+    return sorted(unit_subtree(db(), who.units))
+
+
 def _rows(day: date, device: str | None) -> list[dict[str, Any]]:
     start, end = _day_bounds(day)
-    cur = db().execute(_SELECT, {"tz": DEFAULT_TZ, "start": start, "end": end, "device": device})
+    cur = db().execute(_SELECT, {"tz": DEFAULT_TZ, "start": start, "end": end, "device": device,
+                                 "units": _scope()})
     names = [c.name for c in cur.description or []]
     out = []
     for values in cur.fetchall():
@@ -65,7 +79,7 @@ def _day_arg() -> date:
 
 def _api_allowed() -> bool:
     if current_user.is_authenticated:
-        return True
+        return decide("checkins.today", current_user.principal) == 200
     header = request.headers.get("Authorization", "")
     return header.startswith("Bearer ") and token_valid(db(), header[7:].strip())
 
@@ -83,10 +97,19 @@ def today():  # type: ignore[no-untyped-def]
 @login_required
 def photo(event_id):  # type: ignore[no-untyped-def]
     """The check-in's photo."""
-    row = db().execute("SELECT photo FROM checkins WHERE event_id = %s AND photo IS NOT NULL",
-                       (event_id,)).fetchone()
+    row = db().execute("SELECT photo, employee_id FROM checkins WHERE event_id = %s "
+                       "AND photo IS NOT NULL", (event_id,)).fetchone()
     if row is None:
         abort(404)
+    who = current_user.principal
+    if row[1] != who.nip:  # one's own photo is always one's own
+        if decide("checkins.today", who) != 200:
+            abort(403)
+        units = _scope()
+        if units is not None and db().execute(
+                "SELECT 1 FROM employees WHERE nip = %s AND unit_id = ANY(%s)",
+                (row[1], units)).fetchone() is None:
+            abort(403)  # another OPD's person
     return Response(bytes(row[0]), mimetype="image/jpeg",
                     headers={"Cache-Control": "private, max-age=86400"})
 
@@ -95,6 +118,8 @@ def photo(event_id):  # type: ignore[no-untyped-def]
 def api_checkins():  # type: ignore[no-untyped-def]
     """JSON: the day's check-ins (session or `Authorization: Bearer <token>`)."""
     if not _api_allowed():
+        if current_user.is_authenticated:
+            return jsonify(error="akun ini tidak berwenang membaca presensi"), 403
         return jsonify(error="perlu login atau token API"), 401
     day = _day_arg()
     out = []

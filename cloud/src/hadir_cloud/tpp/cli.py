@@ -16,11 +16,9 @@ import psycopg
 
 from . import sanctions, store
 from .calendar import CalendarError, month_bounds
-from .lkh import completeness
 from .rules import NoRuleSetError, RuleSetError, load_dir, load_ruleset, shipped_dir
 from .schedule import NoScheduleError, ScheduleError, load_schedules_file
-from .status import evaluate_month
-from .tpp import TppResult, UnknownPositionClassError, compute_tpp, explain, rp
+from .tpp import TppResult, UnknownPositionClassError, explain, rp
 
 F = TypeVar("F", bound=Callable[..., Any])
 _EXPECTED = (RuleSetError, NoRuleSetError, NoScheduleError, ScheduleError, CalendarError,
@@ -71,15 +69,11 @@ by_option = click.option("--by", "by", default=getpass.getuser, show_default="pe
 @click.pass_context
 def tpp(ctx: click.Context, database_url: str | None) -> None:
     """TPP (Tambahan Penghasilan Pegawai): aturan, perhitungan bulanan, rincian, ekspor."""
-    from ..settings import CloudSettings, SettingsError
+    from ..settings import database_url_or_none
 
     ctx.ensure_object(dict)
-    if not database_url:  # as every other command: HADIR_DATABASE_URL_FILE too (compose secrets)
-        try:
-            database_url = CloudSettings().require_database_url()
-        except SettingsError:
-            database_url = None
-    ctx.obj["database_url"] = database_url
+    # as every other command: HADIR_DATABASE_URL_FILE too (compose secrets)
+    ctx.obj["database_url"] = database_url_or_none(database_url)
 
 
 @tpp.command("load-rules")
@@ -221,19 +215,7 @@ def explain_cmd(ctx: click.Context, month: str, nip: str, run_id: int | None) ->
 
 
 def _live(conn: psycopg.Connection, month: str, nip: str) -> TppResult:
-    first, last = month_bounds(month)
-    emp = store.employee(conn, nip)
-    cal = store.office_calendars(conn, first, last)[emp.office_id]
-    book = store.rulebook(conn)
-    facts = store.month_facts(conn, [nip], first, last)
-    from .calendar import days_between
-
-    statuses = evaluate_month(emp, cal, days_between(first, last), store.schedules(conn), book,
-                              facts.punches.get(nip, ()), facts.absences.get(nip, ()))
-    return compute_tpp(emp, first, statuses,
-                       lambda d: book.for_day(emp.regency, emp.staff_kind, d),
-                       completeness(statuses, facts.lkh.get(nip, ())),
-                       facts.sanctions.get(nip, ()))
+    return store.live_tpp(conn, month, nip)
 
 
 @tpp.command("export")

@@ -254,6 +254,20 @@ def compute_month(
             progress(len(part))
 
 
+def live_tpp(conn: psycopg.Connection, month: str, nip: str) -> TppResult:
+    """One employee's month computed now from the current data (the estimate before a run)."""
+    first, last = month_bounds(month)
+    emp = employee(conn, nip)
+    cal = office_calendars(conn, first, last)[emp.office_id]
+    book = rulebook(conn)
+    facts = month_facts(conn, [nip], first, last)
+    statuses = evaluate_month(emp, cal, days_between(first, last), ScheduleBook(schedules(conn)),
+                              book, facts.punches.get(nip, ()), facts.absences.get(nip, ()))
+    return compute_tpp(emp, first, statuses, _rules_for(book, emp.regency, emp.staff_kind),
+                       completeness(statuses, facts.lkh.get(nip, ())),
+                       facts.sanctions.get(nip, ()))
+
+
 def _rules_for(book: RuleBook, regency: str, kind: str) -> Callable[[date], RuleSet]:
     return lambda d: book.for_day(regency, kind, d)
 

@@ -1,0 +1,1 @@
+"""Long work as jobs on a PostgreSQL-backed queue (procrastinate), with progress a page can poll."""

@@ -1,0 +1,1 @@
+"""Org: units, positions, who holds them on a day, the atasan chain, import and export."""

@@ -1,0 +1,105 @@
+"""`hadir-cloud org`: the import template, importing (dry run first) and exporting the org."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import psycopg
+
+from . import imports, store
+
+
+def _url(ctx: click.Context) -> str | None:
+    return ctx.obj.get("database_url") if ctx.obj else None
+
+
+def _connect(ctx: click.Context) -> psycopg.Connection:
+    url = _url(ctx)
+    if not url:
+        raise click.ClickException("alamat basis data belum diisi: --database-url atau "
+                                   "HADIR_DATABASE_URL")
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as err:
+        raise click.ClickException(f"basis data tidak dapat dihubungi: {err}") from err
+
+
+def _read(path: Path) -> dict[str, imports.Sheet]:
+    try:
+        return imports.read(path)
+    except (OSError, ValueError, KeyError) as err:
+        raise click.ClickException(f"berkas {path} tidak dapat dibaca: {err}") from err
+
+
+@click.group()
+@click.option("--database-url", envvar="HADIR_DATABASE_URL",
+              help="Alamat PostgreSQL (atau env HADIR_DATABASE_URL).")
+@click.pass_context
+def org(ctx: click.Context, database_url: str | None) -> None:
+    """Organisasi: unit, jabatan, pegawai; templat, impor (uji dulu) dan ekspor."""
+    from ..settings import database_url_or_none
+
+    ctx.ensure_object(dict)
+    ctx.obj["database_url"] = database_url_or_none(database_url)  # or HADIR_DATABASE_URL_FILE
+
+
+@org.command("template")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Berkas XLSX yang dibuat.")
+def template(out: Path) -> None:
+    """Buat templat impor XLSX (lembar unit, jabatan, pegawai dan petunjuk)."""
+    imports.write_template(out)
+    click.echo(f"templat ditulis ke {out}")
+
+
+@org.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--apply", "do_apply", is_flag=True,
+              help="Simpan ke basis data (tanpa ini: uji saja, tidak ada yang disimpan).")
+@click.pass_context
+def import_(ctx: click.Context, path: Path, do_apply: bool) -> None:
+    """Periksa berkas impor (XLSX, atau folder unit.csv/jabatan.csv/pegawai.csv); dengan
+    --apply simpan semuanya atau tidak sama sekali. Keluar 1 bila ada masalah."""
+    book = _read(path)
+    conn = _connect(ctx) if (do_apply or _url(ctx)) else None
+    try:
+        known = store.known(conn) if conn is not None else imports.Known()
+        problems = imports.check(book, known)
+        rows = sum(len(s.rows) for s in book.values())
+        if problems:
+            for p in problems:
+                click.echo(str(p))
+            click.echo(f"{len(problems)} masalah dalam {rows} baris; perbaiki lalu impor lagi"
+                       + (" (tidak ada yang disimpan)" if do_apply else ""), err=True)
+            ctx.exit(1)
+        if conn is None:
+            click.echo(f"{rows} baris tanpa masalah (kantor tidak diperiksa: tanpa basis data)")
+            return
+        if not do_apply:
+            click.echo(f"{rows} baris tanpa masalah; jalankan lagi dengan --apply untuk menyimpan")
+            return
+        parsed = imports.parse(book, known)
+        with click.progressbar(length=parsed.total, label="menyimpan") as bar:
+            def progress(done: int, total: int) -> None:
+                bar.update(done - bar.pos)
+            try:
+                result = store.apply(conn, parsed, progress)
+            except store.OrgStoreError as err:
+                raise click.ClickException(str(err)) from err
+        ins, upd = result.inserted, result.updated
+        click.echo("tersimpan: " + ", ".join(f"{k} {ins[k]} baru/{upd[k]} berubah" for k in ins))
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+@org.command("export")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Berkas XLSX yang ditulis (bentuk sama dengan templat impor).")
+@click.pass_context
+def export(ctx: click.Context, out: Path) -> None:
+    """Ekspor unit, jabatan dan pegawai ke XLSX yang dapat diimpor kembali."""
+    with _connect(ctx) as conn:
+        n = store.export_xlsx(conn, out)
+    click.echo(f"{n} pegawai diekspor ke {out}")

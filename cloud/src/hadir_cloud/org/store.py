@@ -1,0 +1,226 @@
+"""The org area's SQL: apply a checked import (all or nothing), read the chart, export XLSX."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+
+from .domain import ActingAssignment, ActingKind, Assignment, Position, PositionKind, Unit, UnitKind
+from .imports import EmployeeRow, Known, Parsed, new_workbook
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+class OrgStoreError(RuntimeError):
+    """The database refused the import; nothing was written."""
+
+
+@dataclass
+class ApplyResult:
+    """How many records an apply inserted or changed (0 and 0: nothing to do)."""
+
+    inserted: dict[str, int] = field(default_factory=lambda: {"unit": 0, "jabatan": 0,
+                                                              "pegawai": 0, "penugasan": 0})
+    updated: dict[str, int] = field(default_factory=lambda: {"unit": 0, "jabatan": 0,
+                                                             "pegawai": 0, "penugasan": 0})
+
+    @property
+    def changed(self) -> int:
+        """Records inserted or changed, all kinds."""
+        return sum(self.inserted.values()) + sum(self.updated.values())
+
+
+@dataclass
+class Chart:
+    """The whole org as the domain's plain data."""
+
+    units: dict[str, Unit]
+    positions: dict[str, Position]
+    assignments: list[Assignment]
+    acting: list[ActingAssignment]
+
+
+def known(conn: psycopg.Connection) -> Known:
+    """Unit, position and office ids already in the database (for checking an import)."""
+    return Known(
+        units=frozenset(r[0] for r in conn.execute("SELECT id FROM units")),
+        positions={r[0]: r[1] for r in conn.execute("SELECT id, unit_id FROM positions")},
+        offices=frozenset(r[0] for r in conn.execute("SELECT id FROM offices")),
+    )
+
+
+def _parents_first(units: list[Unit]) -> list[Unit]:
+    # units.parent_id (0100) is not deferrable: insert a parent before its children
+    by_id, out, done = {u.id: u for u in units}, [], set()
+
+    def visit(u: Unit, path: frozenset[str]) -> None:
+        if u.id in done or u.id in path:
+            return
+        if u.parent_id in by_id:
+            visit(by_id[u.parent_id], path | {u.id})
+        done.add(u.id)
+        out.append(u)
+
+    for u in units:
+        visit(u, frozenset())
+    return out
+
+
+def _count(result: ApplyResult, kind: str, row: tuple[bool] | None) -> None:
+    if row is not None:
+        (result.inserted if row[0] else result.updated)[kind] += 1
+
+
+_UNIT = """
+INSERT INTO units (id, name, regency, parent_id, kind) VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, regency = EXCLUDED.regency,
+    parent_id = EXCLUDED.parent_id, kind = EXCLUDED.kind
+WHERE (units.name, units.regency, units.parent_id, units.kind)
+    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.regency, EXCLUDED.parent_id, EXCLUDED.kind)
+RETURNING xmax = 0
+"""
+_POSITION = """
+INSERT INTO positions (id, name, kind, eselon, unit_id, heads_unit, reports_to_position_id)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
+    eselon = EXCLUDED.eselon, unit_id = EXCLUDED.unit_id, heads_unit = EXCLUDED.heads_unit,
+    reports_to_position_id = EXCLUDED.reports_to_position_id
+WHERE (positions.name, positions.kind, positions.eselon, positions.unit_id,
+       positions.heads_unit, positions.reports_to_position_id)
+    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.eselon, EXCLUDED.unit_id,
+                      EXCLUDED.heads_unit, EXCLUDED.reports_to_position_id)
+RETURNING xmax = 0
+"""
+_EMPLOYEE = """
+INSERT INTO employees (nip, name, unit_id, staff_kind, position_class, schedule_group,
+                       join_date, leave_date, office_id)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (nip) DO UPDATE SET name = EXCLUDED.name, unit_id = EXCLUDED.unit_id,
+    staff_kind = EXCLUDED.staff_kind, position_class = EXCLUDED.position_class,
+    schedule_group = EXCLUDED.schedule_group, join_date = EXCLUDED.join_date,
+    leave_date = EXCLUDED.leave_date, office_id = EXCLUDED.office_id
+WHERE (employees.name, employees.unit_id, employees.staff_kind, employees.position_class,
+       employees.schedule_group, employees.join_date, employees.leave_date, employees.office_id)
+    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.unit_id, EXCLUDED.staff_kind,
+                      EXCLUDED.position_class, EXCLUDED.schedule_group, EXCLUDED.join_date,
+                      EXCLUDED.leave_date, EXCLUDED.office_id)
+RETURNING xmax = 0
+"""
+
+
+def _assign(cur: psycopg.Cursor, e: EmployeeRow, result: ApplyResult) -> None:
+    """Open the row's position for the person; a different open one ends the day before."""
+    if e.position_id is None or e.position_start is None:
+        return
+    cur.execute("SELECT id, position_id, start_date FROM assignments "
+                "WHERE nip = %s AND end_date IS NULL", (e.nip,))
+    current = cur.fetchone()
+    if current is not None and current[1] == e.position_id:
+        if current[2] != e.position_start:  # a corrected TMT
+            cur.execute("UPDATE assignments SET start_date = %s WHERE id = %s",
+                        (e.position_start, current[0]))
+            result.updated["penugasan"] += 1
+        return
+    if current is not None:
+        if e.position_start <= current[2]:
+            raise OrgStoreError(
+                f"pegawai {e.nip}: tmt_jabatan {e.position_start} untuk {e.position_id} tidak "
+                f"sesudah tmt jabatan sekarang {current[1]} ({current[2]})")
+        cur.execute("UPDATE assignments SET end_date = %s WHERE id = %s",
+                    (e.position_start - timedelta(days=1), current[0]))
+        result.updated["penugasan"] += 1
+    cur.execute("INSERT INTO assignments (nip, position_id, start_date) VALUES (%s, %s, %s)",
+                (e.nip, e.position_id, e.position_start))
+    result.inserted["penugasan"] += 1
+
+
+def apply(conn: psycopg.Connection, parsed: Parsed, progress: Progress | None = None
+          ) -> ApplyResult:
+    """Upsert units and positions by id and employees by NIP in one transaction: every row
+    or none (a failure, or an exception from `progress`, leaves the database as it was).
+
+    `progress(done, total)` is called after every row. Commits unless the caller already
+    has a transaction open (then it becomes a savepoint of the caller's).
+    """
+    result, total, done = ApplyResult(), parsed.total, 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    try:
+        with conn.transaction(), conn.cursor() as cur:
+            for u in _parents_first(parsed.units):
+                cur.execute(_UNIT, (u.id, u.name, u.regency, u.parent_id, u.kind.value))
+                _count(result, "unit", cur.fetchone())
+                step()
+            for p in parsed.positions:
+                cur.execute(_POSITION, (p.id, p.name, p.kind.value, p.eselon, p.unit_id,
+                                        p.heads_unit, p.reports_to_position_id))
+                _count(result, "jabatan", cur.fetchone())
+                step()
+            for e in parsed.employees:
+                cur.execute(_EMPLOYEE, (e.nip, e.name, e.unit_id, e.staff_kind, e.position_class,
+                                        e.schedule_group, e.join_date, e.leave_date, e.office_id))
+                _count(result, "pegawai", cur.fetchone())
+                _assign(cur, e, result)
+                step()
+    except psycopg.errors.IntegrityError as err:
+        raise OrgStoreError(f"basis data menolak impor, tidak ada yang disimpan: "
+                            f"{err.diag.message_primary}") from err
+    logger.info("org import applied: %d rows, %d changed", total, result.changed)
+    return result
+
+
+def add_acting(conn: psycopg.Connection, acting: ActingAssignment, basis: str = "") -> None:
+    """Record a Plt/Plh for the position and dates."""
+    conn.execute("INSERT INTO acting_assignments (nip, position_id, kind, start_date, end_date, "
+                 "basis) VALUES (%s, %s, %s, %s, %s, %s)",
+                 (acting.nip, acting.position_id, acting.kind.value, acting.start, acting.end,
+                  basis))
+
+
+def load_chart(conn: psycopg.Connection) -> Chart:
+    """Units, positions and every assignment (definitive and acting) as plain data."""
+    units = {r[0]: Unit(r[0], r[1], UnitKind(r[4]), r[2], r[3]) for r in conn.execute(
+        "SELECT id, name, regency, parent_id, kind FROM units")}
+    positions = {r[0]: Position(r[0], r[1], PositionKind(r[2]), r[4], r[3], r[5], r[6])
+                 for r in conn.execute("SELECT id, name, kind, eselon, unit_id, heads_unit, "
+                                       "reports_to_position_id FROM positions")}
+    assignments = [Assignment(*r) for r in conn.execute(
+        "SELECT nip, position_id, start_date, end_date FROM assignments ORDER BY id")]
+    acting = [ActingAssignment(r[0], r[1], r[2], r[3], ActingKind(r[4])) for r in conn.execute(
+        "SELECT nip, position_id, start_date, end_date, kind FROM acting_assignments ORDER BY id")]
+    return Chart(units, positions, assignments, acting)
+
+
+def export_xlsx(conn: psycopg.Connection, path: Path) -> int:
+    """Write units, positions and employees (with their current position) in the import's
+    shape; returns the number of employees written. Re-importing the file changes nothing."""
+    wb = new_workbook()
+    chart = load_chart(conn)
+    for u in _parents_first(sorted(chart.units.values(), key=lambda u: u.id)):
+        wb["unit"].append([u.id, u.name, u.kind.value, u.parent_id, u.regency])
+    for p in sorted(chart.positions.values(), key=lambda p: p.id):
+        wb["jabatan"].append([p.id, p.name, p.kind.value, p.eselon, p.unit_id,
+                              "ya" if p.heads_unit else "tidak", p.reports_to_position_id])
+    rows = conn.execute(
+        "SELECT e.nip, e.name, e.staff_kind, e.unit_id, a.position_id, a.start_date, "
+        "e.position_class, e.schedule_group, e.office_id, e.join_date, e.leave_date "
+        "FROM employees e LEFT JOIN assignments a ON a.nip = e.nip AND a.end_date IS NULL "
+        "ORDER BY e.unit_id, e.nip").fetchall()
+    ws = wb["pegawai"]
+    for r in rows:
+        ws.append(list(r))
+        ws.cell(ws.max_row, 1).number_format = "@"
+    wb.save(path)
+    return len(rows)

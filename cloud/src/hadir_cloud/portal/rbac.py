@@ -1,0 +1,113 @@
+"""Who may open which page: the roles of DESIGN.md and ONE table of every route's permission.
+
+Every Flask endpoint is declared in `PERMISSIONS`; `create_app` checks the table before each
+request and refuses (403) an endpoint that is not in it, so a route added without a declared
+permission is closed, and `undeclared(app)` (held by a test) names it. Pure: no Flask here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """The portal's roles; `pegawai` is everyone with a NIP, `atasan` comes from positions."""
+
+    PEGAWAI = "pegawai"
+    ATASAN = "atasan"
+    ADMIN_OPD = "admin_opd"
+    ADMIN_BKPSDM = "admin_bkpsdm"
+    OPERATOR_TI = "operator_ti"
+    PIMPINAN = "pimpinan"
+    AUDITOR = "auditor"
+    VERIFIKATOR = "verifikator"
+    TU = "tu"
+    ADMIN = "admin"  # the first accounts, made by `hadir-cloud user add`: everything
+
+
+#: Bahasa Indonesia names, shown in the portal and the CLI.
+ROLE_TEXT: dict[Role, str] = {
+    Role.PEGAWAI: "Pegawai", Role.ATASAN: "Atasan", Role.ADMIN_OPD: "Admin OPD",
+    Role.ADMIN_BKPSDM: "Admin BKPSDM", Role.OPERATOR_TI: "Operator TI", Role.PIMPINAN: "Pimpinan",
+    Role.AUDITOR: "Auditor", Role.VERIFIKATOR: "Verifikator", Role.TU: "Tata Usaha",
+    Role.ADMIN: "Administrator",
+}
+#: Roles given with `account grant` (the others are derived).
+GRANTABLE = (Role.ADMIN_OPD, Role.ADMIN_BKPSDM, Role.OPERATOR_TI, Role.PIMPINAN, Role.AUDITOR,
+             Role.VERIFIKATOR, Role.TU)
+
+
+class Access(StrEnum):
+    """Who may reach an endpoint, beyond a role list."""
+
+    PUBLIC = "public"  # anyone, signed in or not
+    SIGNED_IN = "signed_in"  # any account
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in account: its roles and, for admin_opd, the units it is scoped to."""
+
+    username: str
+    nip: str | None
+    roles: frozenset[Role]
+    #: units whose subtree a scoped role covers; empty with a regency-wide role
+    units: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def regency_wide(self) -> bool:
+        """Sees every unit (not only an OPD's)."""
+        return bool(self.roles & {Role.ADMIN, Role.ADMIN_BKPSDM, Role.OPERATOR_TI,
+                                  Role.PIMPINAN, Role.AUDITOR})
+
+
+Rule = Access | frozenset[Role]
+
+_ATTENDANCE_READERS = frozenset({Role.ATASAN, Role.ADMIN_OPD, Role.ADMIN_BKPSDM,
+                                 Role.OPERATOR_TI, Role.PIMPINAN, Role.AUDITOR, Role.ADMIN})
+
+#: endpoint → who may open it. Every route of the app must be here (a test holds it).
+PERMISSIONS: dict[str, Rule] = {
+    "static": Access.PUBLIC,
+    "auth.login": Access.PUBLIC,
+    "auth.logout": Access.SIGNED_IN,
+    "accounts.activate": Access.PUBLIC,
+    "accounts.change_password": Access.SIGNED_IN,
+    "checkins.healthz": Access.PUBLIC,
+    "checkins.today": _ATTENDANCE_READERS,
+    # readers within their scope, and every employee for their own check-ins (checked in the view)
+    "checkins.photo": Access.SIGNED_IN,
+    "attendance.my_month": Access.SIGNED_IN,
+    # a session with an attendance role, or a bearer token with the checkins:read scope
+    "checkins.api_checkins": Access.PUBLIC,
+}
+
+
+def decide(endpoint: str | None, principal: Principal | None) -> int:
+    """200 allowed, 401 sign in first, 403 refused (also for an undeclared endpoint)."""
+    if endpoint is None:
+        return 200  # no route matched: Flask answers 404 itself
+    rule = PERMISSIONS.get(endpoint)
+    if rule is None:
+        return 403
+    if rule is Access.PUBLIC:
+        return 200
+    if principal is None:
+        return 401
+    if rule is Access.SIGNED_IN:
+        return 200
+    return 200 if principal.roles & rule else 403
+
+
+def undeclared(endpoints: Iterable[str]) -> list[str]:
+    """The endpoints that have no permission in the table."""
+    return sorted(e for e in set(endpoints) if e not in PERMISSIONS)
+
+
+def in_scope(principal: Principal, unit_id: str | None, subtree: frozenset[str]) -> bool:
+    """May `principal` see a person of `unit_id`? `subtree`: the units under its scoped units."""
+    if principal.regency_wide:
+        return True
+    return unit_id is not None and unit_id in subtree

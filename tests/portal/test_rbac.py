@@ -1,0 +1,254 @@
+"""Every route × every role against the expected access; accounts, activation and sessions."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import psycopg
+import pytest
+from hadir_cloud.db.migrate import upgrade
+from hadir_cloud.devices import add_device, add_office
+from hadir_cloud.portal import create_app
+from hadir_cloud.portal.rbac import PERMISSIONS, undeclared
+from hadir_cloud.rows import COLUMNS, checkin_row
+from hadir_cloud.settings import CloudSettings
+from hadir_cloud.users import (
+    AccountError,
+    activate,
+    add_user,
+    create_token,
+    grant,
+    invite,
+    revoke_token,
+)
+from hadir_protocol.codec import uuid7
+from hadir_protocol.models import CheckIn, FaceVerdict, GpsFix, Kind, Method
+from hadir_protocol.signing import generate_key, public_key_b64, sign
+
+PW = "kata-sandi-rahasia"
+NIP_A = "198503122010012003"  # works in OPD A (Dinas Pendidikan), under a Bidang
+NIP_B = "199001012015031001"  # works in OPD B (Dinas Kesehatan)
+PHOTO = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+#: role → account; `pegawai` is an employee with only their own account
+ACCOUNTS = {
+    "admin": None, "admin_bkpsdm": None, "operator_ti": None, "pimpinan": None,
+    "auditor": None, "admin_opd": "opd-a", "verifikator": None, "tu": None, "pegawai": None,
+}
+READERS = {"admin", "admin_bkpsdm", "operator_ti", "pimpinan", "auditor", "admin_opd"}
+
+
+def expected(path_kind: str, role: str | None) -> int:
+    """The expected status of a GET, by route and role (None: not signed in)."""
+    if path_kind in ("login", "activate", "healthz", "static"):
+        return 200
+    if role is None:
+        return 401 if path_kind == "api" else 302
+    if path_kind in ("password", "my_month"):
+        return 200
+    if path_kind == "photo_a":  # NIP A's own photo: the readers, and NIP A (pegawai) too
+        return 200 if role in READERS | {"pegawai"} else 403
+    if path_kind in ("today", "api"):
+        return 200 if role in READERS else 403
+    if path_kind == "photo_b":  # a person of OPD B: not for OPD A's admin
+        return 200 if role in READERS - {"admin_opd"} else 403
+    raise AssertionError(path_kind)
+
+
+@pytest.fixture(scope="module")
+def portal_db(postgres):
+    """One database for the module (accounts cost an argon2 hash each)."""
+    url = postgres.create_database()
+    yield url
+    postgres.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def portal(portal_db: str):
+    fresh_db = portal_db
+    upgrade(fresh_db)
+    key = generate_key()
+    events = {}
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        add_office(conn, "kantor", "Kantor Bupati", "Asia/Jakarta", -3.2, 104.6, 50)
+        add_device(conn, "kiosk-1", public_key_b64(key), "kantor")
+        conn.execute("INSERT INTO units (id, name, regency, parent_id) VALUES "
+                     "('pemkab', 'Pemkab', 'uji', NULL), ('opd-a', 'Dinas Pendidikan', 'uji', "
+                     "'pemkab'), ('bidang-a', 'Bidang SD', 'uji', 'opd-a'), "
+                     "('opd-b', 'Dinas Kesehatan', 'uji', 'pemkab')")
+        for nip, unit in ((NIP_A, "bidang-a"), (NIP_B, "opd-b")):
+            conn.execute("INSERT INTO employees (nip, name, unit_id, staff_kind, position_class, "
+                         "schedule_group, join_date, office_id) VALUES (%s, %s, %s, 'ASN', "
+                         "'pelaksana', 'kantor', '2015-01-01', 'kantor')", (nip, f"P {nip}", unit))
+            ev = sign(CheckIn(event_id=uuid7(), device_id="kiosk-1", seq=len(events) + 1,
+                              employee_id=nip, kind=Kind.IN, captured_at=datetime.now(UTC),
+                              clock_source="ntp", gps=GpsFix(fix=False), method=Method.FACE,
+                              face=FaceVerdict(distance=0.3, threshold=0.5, model="m"),
+                              photo_jpeg_b64="/9j/4AAQSkZJRgABAQAAAQABAAD/2Q==").to_wire(), key)
+            conn.execute(f"INSERT INTO checkins ({', '.join(COLUMNS)}) VALUES "
+                         f"({', '.join(['%s'] * len(COLUMNS))})",
+                         checkin_row(CheckIn.model_validate(ev), ev))
+            events[nip] = ev["event_id"]
+        for role, unit in ACCOUNTS.items():
+            if role == "pegawai":
+                continue
+            add_user(conn, role, PW, "admin" if role == "admin" else "staf")
+            if role != "admin":
+                grant(conn, role, role, unit, "uji")
+        activate(conn, NIP_A, invite(conn, NIP_A), PW)  # pegawai: NIP A's own account
+        token = create_token(conn, "dasbor", ("checkins:read",), days=30)
+    app = create_app(CloudSettings(database_url=fresh_db), SECRET_KEY="x" * 32,
+                     WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, SESSION_COOKIE_SECURE=False)
+    return app, events, token, fresh_db
+
+
+def login(app, role: str):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    user = NIP_A if role == "pegawai" else role
+    resp = client.post("/masuk", data={"username": user, "password": PW})
+    assert resp.status_code == 302, (role, resp.get_data(as_text=True)[:300])
+    return client
+
+
+def paths(events: dict[str, str]) -> dict[str, str]:
+    return {"login": "/masuk", "activate": "/aktivasi", "healthz": "/healthz",
+            "static": "/static/vendor/MANIFEST.json", "password": "/kata-sandi", "today": "/",
+            "api": "/api/checkins", "my_month": "/bulan-saya",
+            "photo_a": f"/checkins/{events[NIP_A]}/photo.jpg",
+            "photo_b": f"/checkins/{events[NIP_B]}/photo.jpg"}
+
+
+#: endpoint → the path kinds above that reach it (every route of the app must be here)
+ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
+               "checkins.healthz": ["healthz"], "static": ["static"],
+               "accounts.change_password": ["password"], "checkins.today": ["today"],
+               "checkins.api_checkins": ["api"], "checkins.photo": ["photo_a", "photo_b"],
+               "attendance.my_month": ["my_month"], "auth.logout": []}
+
+
+def test_every_route_is_declared_and_in_the_access_matrix(portal):
+    app, *_ = portal
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()}
+    assert undeclared(endpoints) == []
+    assert endpoints == set(ROUTE_KINDS), "a route without a row in the access matrix"
+    assert set(PERMISSIONS) >= endpoints
+
+
+def test_a_route_added_without_a_declared_permission_is_closed(portal):
+    _, _, _, db_url = portal
+    app = create_app(CloudSettings(database_url=db_url), SECRET_KEY="x" * 32,
+                     WTF_CSRF_ENABLED=False)
+    app.add_url_rule("/baru", "baru", lambda: "rahasia")
+    assert undeclared(r.endpoint for r in app.url_map.iter_rules()) == ["baru"]
+    client = login(app, "admin")
+    resp = client.get("/baru")
+    assert resp.status_code == 403 and "rahasia" not in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [None, *ACCOUNTS])
+def test_routes_by_role(portal, role: str | None):
+    app, events, _token, _db = portal
+    if "static" in paths(events) and not app.static_folder:
+        pytest.skip("no static folder")
+    client = app.test_client() if role is None else login(app, role)
+    got = {}
+    for kinds in ROUTE_KINDS.values():
+        for kind in kinds:
+            if kind == "static" and not (app.static_folder and
+                                         __import__("pathlib").Path(app.static_folder,
+                                                                    "vendor/MANIFEST.json").exists()):
+                continue
+            got[kind] = client.get(paths(events)[kind]).status_code
+    want = {k: expected(k, role) for k in got}
+    assert got == want
+
+
+def test_the_403_page_is_in_bahasa_indonesia(portal):
+    app, events, *_ = portal
+    resp = login(app, "admin_opd").get(paths(events)["photo_b"])
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 403 and "Akses ditolak" in html and "wewenang" in html
+
+
+def test_an_opd_admin_sees_only_its_opd_s_people(portal):
+    app, events, *_ = portal
+    data = login(app, "admin_opd").get("/api/checkins").get_json()
+    assert [c["employee_id"] for c in data["checkins"]] == [NIP_A]
+    everyone = login(app, "admin_bkpsdm").get("/api/checkins").get_json()
+    assert sorted(c["employee_id"] for c in everyone["checkins"]) == sorted([NIP_A, NIP_B])
+
+
+def test_tokens_have_scopes_expiry_and_revocation(portal):
+    app, _events, _shared, db_url = portal
+    client = app.test_client()
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        token = create_token(conn, "dicabut", ("checkins:read",), days=30)
+        assert client.get("/api/checkins", headers={"Authorization": f"Bearer {token}"}
+                          ).status_code == 200
+        other = create_token(conn, "lain", ("letters:read",))
+        old = create_token(conn, "lama", days=1)
+        conn.execute("UPDATE api_tokens SET expires_at = now() - interval '1 minute' "
+                     "WHERE name = 'lama'")
+        assert revoke_token(conn, "dicabut") == 1
+    for t in (token, other, old):
+        assert client.get("/api/checkins", headers={"Authorization": f"Bearer {t}"}
+                          ).status_code == 401
+
+
+def test_activation_then_sessions_end_on_logout_and_password_change(portal):
+    app, _events, _token, db_url = portal
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        code = invite(conn, NIP_B)
+        with pytest.raises(AccountError, match="kode aktivasi salah"):
+            activate(conn, NIP_B, "SALAH12345", PW)
+    client = app.test_client()
+    assert client.post("/masuk", data={"username": NIP_B, "password": PW}).status_code == 200
+    resp = client.post("/aktivasi", data={"nip": NIP_B, "code": code.lower(), "password": PW,
+                                          "again": PW})
+    assert resp.status_code == 302
+    with psycopg.connect(db_url, autocommit=True) as conn:  # the code works once
+        with pytest.raises(AccountError):
+            activate(conn, NIP_B, code, PW + "x")
+    # two sessions of the same person; one logs out: the other's cookie ends too
+    first, second = app.test_client(), app.test_client()
+    for c in (first, second):
+        assert c.post("/masuk", data={"username": NIP_B, "password": PW}).status_code == 302
+    assert second.get("/kata-sandi").status_code == 200
+    first.post("/keluar")
+    assert second.get("/kata-sandi").status_code == 302
+    # a password change ends every session, including the one that changed it
+    third, fourth = app.test_client(), app.test_client()
+    for c in (third, fourth):
+        c.post("/masuk", data={"username": NIP_B, "password": PW})
+    new = PW + "-baru"
+    resp = third.post("/kata-sandi", data={"old": PW, "password": new, "again": new})
+    assert resp.status_code == 302
+    assert fourth.get("/kata-sandi").status_code == 302
+    assert app.test_client().post("/masuk", data={"username": NIP_B, "password": new}
+                                  ).status_code == 302
+
+
+def test_unknown_accounts_take_as_long_as_wrong_passwords(portal):
+    """Equal time: a name that does not exist is not told apart by the clock."""
+    import time
+
+    app, *_ = portal
+    client = app.test_client()
+
+    def timed(user: str) -> float:
+        t0 = time.perf_counter()
+        client.post("/masuk", data={"username": user, "password": "salah-salah-salah"})
+        return time.perf_counter() - t0
+
+    known = min(timed("admin") for _ in range(3))
+    unknown = min(timed("tidak-ada") for _ in range(3))
+    assert unknown > known * 0.5, (known, unknown)  # both pay for one argon2 verification
+
+
+def test_nip_login_and_form_errors_next_to_the_field(portal):
+    app, *_ = portal
+    html = app.test_client().post("/aktivasi", data={"nip": "123", "code": "", "password": "x",
+                                                      "again": "y"}).get_data(as_text=True)
+    assert re.search(r'role="alert"', html) and "NIP" in html
+    assert date.today()  # the page rendered without a crash
