@@ -7,25 +7,37 @@ Python packages (scikit-image's astronaut, matplotlib's grace_hopper.jpg) and
 whose GPS is a fixed, simulated fix near the office. `--check` runs headless:
 it makes a known number of check-ins and exits 0 only when every one of them
 is visible through the portal's JSON API.
+
+Both seed a small regency first (`demo/seed_regency.py`: three OPD, 50 people, a month of
+signed check-ins, TPP rules and calendar) and print three accounts to sign in with: an HR
+admin, an atasan and an employee. `--check` also signs them in over HTTP.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from hadir_cloud.devstack import BrokerLogins, Mosquitto, Postgres, free_port, wait_port
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import seed_regency  # noqa: E402  (demo/, beside this file)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -149,9 +161,20 @@ class Stack:
             self.pg.close()
 
 
+def seed_month(db_url: str) -> seed_regency.Seeded:
+    """Seed the regency with this month's check-ins up to yesterday; on a month's first
+    working day, when this month has none yet, last month as well (its days are checked)."""
+    today = datetime.now(ZoneInfo(seed_regency.KANTOR.tz)).date()
+    seeded = seed_regency.seed(db_url, today.strftime("%Y-%m"), today=today)
+    if not seeded.days:
+        last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        seeded = seed_regency.seed(db_url, last, today=today)
+    return seeded
+
+
 def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
-          ) -> tuple[dict[str, str], int, dict[str, Path]]:
-    """Bring up database, broker, ingest, portal; register and enroll the kiosks."""
+          ) -> tuple[dict[str, str], int, dict[str, Path], seed_regency.Seeded]:
+    """Bring up database, broker, ingest, portal; register and enroll the kiosks; seed."""
     wd = stack.workdir
     stack.pg = Postgres.obtain()
     db_url = stack.pg.create_database("hadir_demo")
@@ -189,6 +212,10 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
                  "--tz", k.tz, "--lat", str(k.lat), "--lon", str(k.lon), "--radius", "50"], env)
             offices_done.add(k.office_id)
 
+    # a small living regency: org chart, TPP rules and calendar, a month of signed check-ins,
+    # accounts for an HR admin, an atasan and an employee (the kiosks' people are in it)
+    seeded = seed_month(db_url)
+
     stack.broker = Mosquitto(workdir=wd / "mosquitto", password_file=passwd, acl_file=acl)
     broker_env = {"HADIR_BROKER_HOST": "127.0.0.1", "HADIR_BROKER_PORT": str(stack.broker.port)}
     for k, screen_port in zip(kiosks, screen_ports, strict=True):
@@ -213,7 +240,7 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     port = free_port()
     stack.spawn("portal", [cloud, "portal", "--host", "127.0.0.1", "--port", str(port)], env)
     wait_port(port, timeout=30)
-    return {**env, **broker_env, **logins.env("cli")}, port, data_dirs
+    return {**env, **broker_env, **logins.env("cli")}, port, data_dirs, seeded
 
 
 def api_events(port: int, token: str | None) -> list[dict[str, object]]:
@@ -224,6 +251,57 @@ def api_events(port: int, token: str | None) -> list[dict[str, object]]:
     with urllib.request.urlopen(req, timeout=10) as resp:
         body = json.load(resp)
     return list(body["checkins"] if isinstance(body, dict) else body)
+
+
+class PortalSession:
+    """A browser-like client of the running portal: a cookie jar and the sign-in form's CSRF."""
+
+    def __init__(self, port: int):
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        """Status, final URL and body of a GET (redirects followed)."""
+        with self.opener.open(self.base + path, timeout=15) as resp:
+            return resp.status, resp.geturl(), resp.read().decode()
+
+    def sign_in(self, login: str, password: str) -> str:
+        """POST /masuk as the form does; the URL landed on (still /masuk: refused)."""
+        _, _, form = self.get("/masuk")
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+        data = urllib.parse.urlencode({"username": login, "password": password,
+                                       "csrf_token": token[1] if token else ""}).encode()
+        with self.opener.open(self.base + "/masuk", data=data, timeout=15) as resp:
+            return str(resp.geturl())
+
+
+def check_seeded_portal(port: int, seeded: seed_regency.Seeded) -> bool:
+    """The seeded employee sees this month; the HR admin reads a seeded day's check-ins."""
+    from hadir_cloud.attendance.domain import month_title
+
+    ok = True
+    staff = seeded.account("Pegawai")
+    web = PortalSession(port)
+    landed = web.sign_in(staff.nip, staff.password)
+    status, _, html = web.get("/bulan-saya")
+    this_month = month_title(datetime.now(ZoneInfo(seed_regency.KANTOR.tz)).date().replace(day=1))
+    month_ok = landed.endswith("/bulan-saya") and status == 200 and this_month in html
+    print(f"• pegawai {staff.nip} masuk dan membuka /bulan-saya ({this_month}): "
+          f"{'ya' if month_ok else 'TIDAK'}")
+    ok = ok and month_ok
+    hr = seeded.account("Admin BKPSDM")
+    web = PortalSession(port)
+    landed = web.sign_in(hr.nip, hr.password)
+    # the latest of the busiest days (a Saturday has only the school's people)
+    day: date = max(seeded.days, key=lambda d: (len(seeded.events_by_day.get(d, ())), d))
+    status, _, body = web.get(f"/api/checkins?date={day.isoformat()}")
+    got = {str(c["event_id"]) for c in json.loads(body)["checkins"]} if status == 200 else set()
+    want = seeded.events_by_day.get(day, set())
+    api_ok = not landed.endswith("/masuk") and bool(want) and got == want
+    print(f"• admin BKPSDM {hr.nip}: /api/checkins?date={day} menampilkan {len(got & want)}/"
+          f"{len(want)} check-in hasil seed (lain: {len(got - want)})")
+    return ok and api_ok
 
 
 def main() -> int:
@@ -241,18 +319,17 @@ def main() -> int:
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
     astronaut, hopper = demo_photos(args.workdir)
+    # the kiosks stand in the seeded regency's offices; their faces are people of its org
     kiosks = [
-        DemoKiosk("kiosk-setda-01", "setda-ogan-ilir", "Sekretariat Daerah Ogan Ilir",
-                  "Asia/Jakarta", -3.2452, 104.6513, "198705152010012001",
-                  "Eileen Collins (contoh)", astronaut),
-        DemoKiosk("kiosk-sdn-buton-01", "sdn-1-buton-tengah", "SD Negeri 1 Buton Tengah",
-                  "Asia/Makassar", -5.3321, 122.5634, "199001012015031001",
-                  "Grace Hopper (contoh)", hopper),
+        DemoKiosk(device, p.office.id, p.office.name, p.office.tz, p.office.lat, p.office.lon,
+                  p.nip, p.name, photo)
+        for device, p, photo in zip(("kiosk-setda-01", "kiosk-sdn-indralaya-01"),
+                                    seed_regency.KIOSK_PEOPLE, (astronaut, hopper), strict=True)
     ]
     stack = Stack(args.workdir)
     try:
         screen_ports = [free_port() for _ in kiosks]
-        env, port, data_dirs = start(stack, kiosks, screen_ports)
+        env, port, data_dirs, seeded = start(stack, kiosks, screen_ports)
         edge = str(BIN / "hadir-edge")
         token = run([str(BIN / "hadir-cloud"), "token", "--name", "demo"], env).strip()
         token = token.splitlines()[-1] if token else ""
@@ -267,6 +344,10 @@ def main() -> int:
                 stack.spawn(k.device_id, [edge, "run", *mode], kenv)
             print(f"\nLayar kiosk {kiosks[0].device_id}: http://127.0.0.1:{screen_ports[0]}/")
             print(f"Portal Hadir: http://127.0.0.1:{port}/  — masuk sebagai admin / {password}")
+            print(f"  Kabupaten {seed_regency.REGENCY} contoh ({seeded.people} pegawai, "
+                  f"presensi {seeded.month}); masuk dengan NIP dan kata sandi:")
+            for a in seeded.accounts:
+                print(f"  {a.role:<13} {a.nip} / {a.password}  {a.name}")
             print(f"API: curl -H 'Authorization: Bearer {token}' http://127.0.0.1:{port}/api/checkins")
             print("Log di", args.workdir, "— Ctrl-C untuk berhenti.")
             while all(p.poll() is None for _, p in stack.procs):
@@ -307,6 +388,8 @@ def main() -> int:
             time.sleep(2)
         print(f"• laporan kiosk (telemetri) diterima: {len(beats)}/{len(kiosks)}")
         ok = ok and len(beats) == len(kiosks)
+        # the seeded regency through the real portal over HTTP: sign-in, my month, the API
+        ok = check_seeded_portal(port, seeded) and ok
         print("demo-check:", "OK" if ok else "GAGAL")
         return 0 if ok else 1
     except KeyboardInterrupt:

@@ -37,6 +37,7 @@ ACCOUNTS = {
     "auditor": None, "admin_opd": "opd-a", "verifikator": None, "tu": None, "pegawai": None,
 }
 READERS = {"admin", "admin_bkpsdm", "operator_ti", "pimpinan", "auditor", "admin_opd"}
+RECAP = {"admin", "admin_bkpsdm", "pimpinan", "admin_opd"}  # and atasan (tests/portal/test_recap)
 
 
 def expected(path_kind: str, role: str | None) -> int:
@@ -51,8 +52,17 @@ def expected(path_kind: str, role: str | None) -> int:
         return 200 if role in READERS | {"pegawai"} else 403
     if path_kind in ("today", "api"):
         return 200 if role in READERS else 403
+    if path_kind in ("tpp_index", "tpp_run", "tpp_job"):
+        readers = {"admin", "admin_bkpsdm", "pimpinan", "auditor"}
+        allowed = readers if path_kind != "tpp_job" else {"admin", "admin_bkpsdm"}
+        ok = 200 if path_kind == "tpp_index" else 404  # no such run or job here
+        return ok if role in allowed else 403
     if path_kind == "photo_b":  # a person of OPD B: not for OPD A's admin
         return 200 if role in READERS - {"admin_opd"} else 403
+    if path_kind in ("recap", "recap_xlsx", "person_a"):
+        return 200 if role in RECAP else 403
+    if path_kind == "person_b":
+        return 200 if role in RECAP - {"admin_opd"} else 403
     raise AssertionError(path_kind)
 
 
@@ -114,9 +124,12 @@ def login(app, role: str):  # type: ignore[no-untyped-def]
 def paths(events: dict[str, str]) -> dict[str, str]:
     return {"login": "/masuk", "activate": "/aktivasi", "healthz": "/healthz",
             "static": "/static/vendor/MANIFEST.json", "password": "/kata-sandi", "today": "/",
-            "api": "/api/checkins", "my_month": "/bulan-saya",
+            "api": "/api/checkins", "my_month": "/bulan-saya", "tpp_index": "/tpp/",
+            "tpp_run": "/tpp/run/999999", "tpp_job": "/tpp/job/999999",
             "photo_a": f"/checkins/{events[NIP_A]}/photo.jpg",
-            "photo_b": f"/checkins/{events[NIP_B]}/photo.jpg"}
+            "photo_b": f"/checkins/{events[NIP_B]}/photo.jpg", "recap": "/rekap",
+            "recap_xlsx": "/rekap.xlsx", "person_a": f"/rekap/pegawai/{NIP_A}",
+            "person_b": f"/rekap/pegawai/{NIP_B}"}
 
 
 #: endpoint → the path kinds above that reach it (every route of the app must be here)
@@ -124,7 +137,13 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "checkins.healthz": ["healthz"], "static": ["static"],
                "accounts.change_password": ["password"], "checkins.today": ["today"],
                "checkins.api_checkins": ["api"], "checkins.photo": ["photo_a", "photo_b"],
-               "attendance.my_month": ["my_month"], "auth.logout": []}
+               "attendance.my_month": ["my_month"], "auth.logout": [],
+               "tpp.index": ["tpp_index"], "tpp.run": ["tpp_run"], "tpp.job": ["tpp_job"],
+               # POSTs and pages of a run, a job or a person: tests/portal/test_tpp_pages.py
+               "tpp.start": [], "tpp.finalize": [], "tpp.explain": [], "tpp.export": [],
+               "tpp.job_progress": [],
+               "attendance.team": ["recap"], "attendance.team_xlsx": ["recap_xlsx"],
+               "attendance.person": ["person_a", "person_b"]}
 
 
 def test_every_route_is_declared_and_in_the_access_matrix(portal):

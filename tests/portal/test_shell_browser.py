@@ -152,3 +152,38 @@ def test_an_employee_activates_the_account_and_sees_the_month(portal_url: str, b
     assert "Akses ditolak" in page.locator("h1").inner_text()
     _shot(page, tmp_path, "portal-403-id")
     page.close()
+
+
+def test_hr_runs_tpp_and_watches_the_progress_bar(portal_url: str, browser, fresh_db: str,
+                                                  tmp_path: Path):
+    """The job page polls with htmx: it turns to 'selesai' by itself when the run is done."""
+    sys.path.insert(0, str(ROOT / "tests" / "tpp"))
+    from hadir_cloud.jobs.tasks import run_tpp
+    from test_tpp_store import SARI, seed_october
+
+    seed_october(fresh_db)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    page.goto(f"{portal_url}/masuk")
+    page.get_by_label("NIP atau nama pengguna").fill("admin")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(f"{portal_url}/")
+    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="TPP").click()
+    page.wait_for_url(f"{portal_url}/tpp/")
+    page.locator('input[name="month"]').fill("2026-10")
+    _shot(page, tmp_path, "portal-tpp-id")
+    page.get_by_role("button", name="Jalankan").click()
+    page.wait_for_url("**/tpp/job/*")
+    assert "menunggu" in page.locator("#job-progress").inner_text()
+    job_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
+    run_tpp(fresh_db, job_id, "2026-10", "admin")  # what `hadir-cloud worker` does
+    page.locator("#job-progress[data-state='done']").wait_for(timeout=15_000)
+    assert "selesai" in page.locator("#job-progress").inner_text()
+    _shot(page, tmp_path, "portal-tpp-job-id")
+    page.get_by_role("link", name="Buka run").click()
+    assert "Rp 9.650.000" in page.locator("main").inner_text()
+    _shot(page, tmp_path, "portal-tpp-run-id")
+    page.get_by_role("link", name=SARI).click()
+    assert "Rp 3.448.000" in page.locator("main").inner_text()
+    _shot(page, tmp_path, "portal-tpp-explain-id")
+    page.close()

@@ -104,3 +104,20 @@ def test_every_reason_has_a_disposition_and_bahasa_text():
     assert set(REASONS) == set(Reason)
     assert {d for d, _ in REASONS.values()} == set(Disposition)
     assert all(text for _, text in REASONS.values())
+
+
+def test_a_signed_event_still_verifies_from_the_stored_jsonb(fresh_db: str):
+    """Regression: a kiosk signing clock_drift_s = -0.0 left evidence that no longer verified
+    once PostgreSQL's jsonb had stored it as 0."""
+    import psycopg
+    from hadir_protocol.models import CheckIn
+    from hadir_protocol.signing import generate_key, sign, verify
+    from psycopg.types.json import Jsonb
+
+    key = generate_key()
+    ev = {**fixtures.load("checkin_face"), "clock_drift_s": -0.0, "signature": None}
+    wire = sign(CheckIn.model_validate({k: v for k, v in ev.items() if v is not None}).to_wire(),
+                key)
+    with psycopg.connect(fresh_db) as conn:
+        stored = conn.execute("SELECT %s::jsonb", (Jsonb(wire),)).fetchone()[0]
+    verify(stored, key.public_key())

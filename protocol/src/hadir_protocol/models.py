@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -157,8 +157,20 @@ class CheckIn(_Msg):
         return self
 
     def to_wire(self) -> dict:
-        """The JSON-ready dict that is signed and sent."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The JSON-ready dict that is signed and sent (no -0.0: see `_plain_zero`)."""
+        return _plain_zero(self.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def _plain_zero(value: Any) -> Any:
+    """-0.0 becomes 0.0. The cloud keeps the event as jsonb, which stores -0.0 as 0; a signed
+    -0.0 (a rounded clock drift, say) would then no longer verify from the stored evidence."""
+    if isinstance(value, float):
+        return 0.0 if value == 0 else value
+    if isinstance(value, dict):
+        return {k: _plain_zero(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_zero(v) for v in value]
+    return value
 
 
 class CheckInBatch(_Msg):

@@ -93,3 +93,70 @@ def tally(by_day: dict[date, Cell]) -> dict[str, int]:
 def rupiah(amount: Decimal) -> str:
     """Rp 1.234.567"""
     return "Rp " + f"{amount:,.0f}".replace(",", ".")
+
+
+# ---------------------------------------------------------------- the recap (team, unit, OPD)
+
+#: the day recap's columns in order → style class (their text is in the views, translated)
+DAY_COLUMNS: dict[str, str] = {
+    "hadir": "ok", "terlambat": "warn", "belum": "off", "tk": "bad", "izin": "info",
+    "libur": "off",
+}
+#: the month recap's columns in order: working days so far, then days per code
+MONTH_COLUMNS: tuple[str, ...] = ("hari_kerja", "H", "TL", "PSW", "TK", "IZIN", "SAKIT", "CUTI",
+                                  "DL")
+LEAVE_CODES = frozenset({"IZIN", "SAKIT", "CUTI", "DL", "TUGAS_BELAJAR"})
+
+
+def day_column(codes: tuple[str, ...] | list[str], pending: bool) -> str:
+    """The day recap's column for a person's codes of a day (`DayStatus.codes`).
+
+    `pending`: the person's working day is not over yet (today, before the schedule's end),
+    so no check-in means "not yet in", not TK.
+    """
+    code_set = set(codes)
+    if code_set & {"LIBUR", "BELUM_AKTIF"}:
+        return "libur"
+    if code_set & LEAVE_CODES:
+        return "izin"
+    if "TK" in code_set:
+        return "belum" if pending else "tk"
+    if any(c.startswith("TL") for c in code_set):
+        return "terlambat"
+    return "hadir"  # H, or a PSW code (checked in on time)
+
+
+def day_counts(columns: list[str]) -> dict[str, int]:
+    """How many people in each day column (every column present, zeros included)."""
+    counts = dict.fromkeys(DAY_COLUMNS, 0)
+    for c in columns:
+        counts[c] += 1
+    return counts
+
+
+def month_counts(by_day: dict[date, Cell]) -> dict[str, int]:
+    """One person's month so far in the recap's columns, from the calendar cells.
+
+    A day counts once per column: a day with TL2 and PSW1 is one day present, one TL, one PSW.
+    """
+    out = dict.fromkeys(MONTH_COLUMNS, 0)
+    for cell in by_day.values():
+        if cell.future or set(cell.codes) & {"LIBUR", "BELUM_AKTIF", "BELUM"}:
+            continue
+        out["hari_kerja"] += 1
+        codes = set(cell.codes)
+        if codes & LEAVE_CODES:
+            for c in codes & LEAVE_CODES:
+                out["IZIN" if c == "TUGAS_BELAJAR" else c] += 1
+        elif "TK" in codes:
+            out["TK"] += 1
+        else:
+            out["H"] += 1
+            out["TL"] += any(c.startswith("TL") for c in codes)
+            out["PSW"] += any(c.startswith("PSW") for c in codes)
+    return out
+
+
+def month_totals(rows: list[dict[str, int]]) -> dict[str, int]:
+    """Column sums of month_counts rows."""
+    return {k: sum(r[k] for r in rows) for k in MONTH_COLUMNS}

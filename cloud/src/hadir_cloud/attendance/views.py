@@ -1,19 +1,53 @@
-"""`/bulan-saya`: an employee's month — daily statuses, the check-ins behind them, the TPP so far."""
+"""Attendance pages: `/bulan-saya` (one's own month) and `/rekap` (a team's, unit's or OPD's).
+
+The recap reads the same statuses as the TPP engine (`tpp.store`), scoped by unit: a
+regency-wide role picks any unit, an OPD admin its subtree, an atasan the units it heads.
+"""
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from flask_login import current_user
 
 from ..portal import db
+from ..portal.rbac import Role
 from ..tpp import store as tpp_store
 from ..tpp.calendar import CalendarError, month_bounds
-from .domain import cells, month_title, rupiah, tally, weeks
+from ..users import unit_subtree
+from . import store
+from .domain import (
+    DAY_COLUMNS,
+    MONTH_COLUMNS,
+    cells,
+    day_column,
+    day_counts,
+    month_counts,
+    month_title,
+    month_totals,
+    rupiah,
+    tally,
+    weeks,
+)
 
 bp = Blueprint("attendance", __name__)
+DEFAULT_TZ = "Asia/Jakarta"
+#: who sees the TPP estimate on a person's month (an atasan sees the days, not the money)
+_TPP_READERS = frozenset({Role.ADMIN_OPD, Role.ADMIN_BKPSDM, Role.PIMPINAN, Role.ADMIN})
+#: the recap's columns as people read them (keys: domain.DAY_COLUMNS, domain.MONTH_COLUMNS)
+DAY_TEXT = {"hadir": _l("Hadir"), "terlambat": _l("Terlambat"), "belum": _l("Belum masuk"),
+            "tk": _l("Tanpa keterangan"), "izin": _l("Izin, sakit, cuti, dinas luar"),
+            "libur": _l("Libur / tidak aktif")}
+MONTH_TEXT = {"hari_kerja": _l("Hari kerja"), "H": _l("Hadir"), "TL": _l("TL"),
+              "PSW": _l("PSW"), "TK": _l("TK"), "IZIN": _l("Izin"), "SAKIT": _l("Sakit"),
+              "CUTI": _l("Cuti"), "DL": _l("DL")}
 
 
 @bp.route("/bulan-saya", endpoint="my_month")
@@ -21,10 +55,27 @@ def my_month():  # type: ignore[no-untyped-def]
     """The signed-in employee's month (`?bulan=YYYY-MM`, default this month)."""
     nip = current_user.principal.nip
     if nip is None:
-        return render_template("attendance/my_month.html", nip=None)
+        return render_template("attendance/my_month.html", nip=None, heading=_("Bulan saya"))
+    return _month_page(nip, _("Bulan saya"), show_tpp=True)
+
+
+@bp.route("/rekap/pegawai/<nip>", endpoint="person")
+def person(nip: str):  # type: ignore[no-untyped-def]
+    """A person's month from the recap (`?bulan=YYYY-MM`); 403 outside the viewer's scope."""
+    unit = store.unit_of(db(), nip)
+    if unit is None:
+        abort(404)
+    scope = _scope()
+    if scope is not None and unit not in scope:
+        abort(403)
+    show_tpp = bool(current_user.principal.roles & _TPP_READERS)
+    return _month_page(nip, _("Presensi pegawai"), show_tpp=show_tpp, back=True)
+
+
+def _month_page(nip: str, heading: str, show_tpp: bool, back: bool = False) -> str:
     emp_row = db().execute("SELECT e.name, o.tz FROM employees e JOIN offices o ON "
                            "o.id = e.office_id WHERE e.nip = %s", (nip,)).fetchone()
-    tz = ZoneInfo(emp_row[1] if emp_row else "Asia/Jakarta")
+    tz = ZoneInfo(emp_row[1] if emp_row else DEFAULT_TZ)
     today = datetime.now(tz).date()
     month = request.args.get("bulan") or today.strftime("%Y-%m")
     try:
@@ -39,10 +90,142 @@ def my_month():  # type: ignore[no-untyped-def]
     except (LookupError, ValueError, tpp_store.StoreError) as err:
         problem = str(err) or type(err).__name__
     by_day = cells(list(result.statuses), today) if result else {}
-    prev_m = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
-    next_m = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     return render_template(
         "attendance/my_month.html", nip=nip, name=emp_row[0] if emp_row else nip,
+        heading=heading, back=back, show_tpp=show_tpp, month=month,
         title=month_title(first), weeks=weeks(first, by_day), tally=tally(by_day),
         result=result, problem=problem, rupiah=rupiah,
-        prev=prev_m.strftime("%Y-%m"), next=next_m.strftime("%Y-%m"))
+        prev=_shift(first, -1), next=_shift(first, 1))
+
+
+def _shift(first: date, months: int) -> str:
+    """'YYYY-MM' of the month `months` before or after the one starting on `first`."""
+    n = first.year * 12 + first.month - 1 + months
+    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+
+
+# ---------------------------------------------------------------- the recap
+
+
+def _scope() -> frozenset[str] | None:
+    """The units whose people this session may see (None: every unit of the regency)."""
+    who = current_user.principal
+    if who.regency_wide:
+        return None
+    return unit_subtree(db(), who.units)
+
+
+def _recap() -> dict[str, Any]:
+    """What `/rekap` and `/rekap.xlsx` show, from the query string."""
+    who = current_user.principal
+    scope = _scope()
+    picker = store.units_tree(db(), None if scope is None else who.units)
+    now = datetime.now(ZoneInfo(DEFAULT_TZ))
+    unit = request.args.get("unit") or ""
+    if unit:
+        if scope is not None and unit not in scope:
+            abort(403)
+        units = store.subtree(db(), unit)
+        label = next((u.name for u in picker if u.id == unit), None)
+        if label is None:
+            abort(404)
+    else:
+        units = frozenset(u.id for u in picker)
+        label = _("Semua unit") if scope is None else ", ".join(
+            u.name for u in picker if u.depth == 0) or _("Tidak ada unit")
+    month = request.args.get("bulan")
+    ctx: dict[str, Any] = {"picker": picker, "unit": unit, "unit_label": label,
+                           "day_columns": DAY_COLUMNS, "day_text": DAY_TEXT,
+                           "month_columns": MONTH_COLUMNS, "month_text": MONTH_TEXT,
+                           "unit_names": {u.id: u.name for u in picker}}
+    if month:
+        try:
+            first, last = month_bounds(month)
+        except CalendarError:
+            abort(400, _("Bulan harus berbentuk TTTT-BB, misalnya 2026-10."))
+        people = store.people_days(db(), units, first, last, now)
+        rows: list[dict[str, Any]] = []
+        for p in people:
+            counts = None
+            if p.problem is None:
+                judged = [s for s in p.statuses if not p.pending.get(s.day)]
+                counts = month_counts(cells(judged, last))
+            rows.append({"emp": p.employee, "counts": counts, "problem": p.problem})
+        ctx.update(mode="bulan", month=month, period=month_title(first),
+                   prev=_shift(first, -1), next=_shift(first, 1),
+                   rows=rows, totals=month_totals([r["counts"] for r in rows if r["counts"]]),
+                   day=now.date())
+        return ctx
+    raw = request.args.get("tanggal")
+    try:
+        day = date.fromisoformat(raw) if raw else now.date()
+    except ValueError:
+        abort(400, _("Tanggal harus berbentuk TTTT-BB-HH, misalnya 2026-10-06."))
+    people = store.people_days(db(), units, day, day, now)
+    rows = []
+    for p in people:
+        s = p.statuses[0] if p.statuses else None
+        column = day_column(s.codes, p.pending.get(day, False)) if s else None
+        rows.append({"emp": p.employee, "status": s, "column": column,
+                     "codes": [] if s is None or column == "belum" else s.codes,
+                     "problem": p.problem})
+    ctx.update(mode="hari", day=day, month=day.strftime("%Y-%m"),
+               period=f"{day.day} {month_title(day)}",
+               rows=rows, counts=day_counts([r["column"] for r in rows if r["column"]]))
+    return ctx
+
+
+@bp.route("/rekap", endpoint="team")
+def team():  # type: ignore[no-untyped-def]
+    """The recap by unit and day (`?tanggal=`, default today) or month (`?bulan=YYYY-MM`)."""
+    return render_template("attendance/recap.html", **_recap())
+
+
+@bp.route("/rekap.xlsx", endpoint="team_xlsx")
+def team_xlsx():  # type: ignore[no-untyped-def]
+    """The recap on screen as a spreadsheet: one sheet, unit and period in the header rows."""
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
+
+    r = _recap()
+    names = r["unit_names"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Rekap"
+    ws.append([_("Rekap kehadiran")])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([_("Unit"), r["unit_label"]])
+    ws.append([_("Periode"), r["period"]])
+    ws.append([])
+    if r["mode"] == "hari":
+        ws.append([_("Nama"), _("NIP"), _("Unit"), _("Keadaan"), _("Kode"),
+                   pgettext("jenis check-in", "Masuk"), pgettext("jenis check-in", "Pulang")])
+        for row in r["rows"]:
+            s = row["status"]
+            ws.append([row["emp"].name, row["emp"].nip,
+                       names.get(row["emp"].unit_id, row["emp"].unit_id),
+                       str(DAY_TEXT[row["column"]]) if row["column"] else row["problem"],
+                       " ".join(row["codes"]),
+                       s.checkin_at.strftime("%H:%M") if s and s.checkin_at else "",
+                       s.checkout_at.strftime("%H:%M") if s and s.checkout_at else ""])
+        ws.append([])
+        for key in DAY_COLUMNS:
+            ws.append([str(DAY_TEXT[key]), r["counts"][key]])
+    else:
+        ws.append([_("Nama"), _("NIP"), _("Unit"), *(str(MONTH_TEXT[k]) for k in MONTH_COLUMNS)])
+        for row in r["rows"]:
+            values = ([row["counts"][k] for k in MONTH_COLUMNS] if row["counts"]
+                      else [row["problem"]])
+            ws.append([row["emp"].name, row["emp"].nip,
+                       names.get(row["emp"].unit_id, row["emp"].unit_id), *values])
+        ws.append([_("Jumlah"), "", "", *(r["totals"][k] for k in MONTH_COLUMNS)])
+    for cell in ws[5]:
+        cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 32
+    ws.column_dimensions["B"].width = 22
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    stem = f"rekap-{r['unit'] or 'semua'}-{r['month'] if r['mode'] == 'bulan' else r['day']}"
+    return send_file(buf, as_attachment=True, download_name=f"{stem}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -40,7 +40,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("lkh.index", _l("LKH"), frozenset({PEGAWAI, ATASAN})),
     NavEntry("attendance.team", _l("Kehadiran tim"),
              frozenset({ATASAN, ADMIN_OPD, ADMIN_BKPSDM, PIMPINAN})),
-    NavEntry("tpp.index", _l("TPP"), _HR | {PIMPINAN}),
+    NavEntry("tpp.index", _l("TPP"), frozenset({ADMIN_BKPSDM, PIMPINAN, AUDITOR})),
     NavEntry("letters.index", _l("Surat"), frozenset({PEGAWAI, ATASAN, PIMPINAN})),
     NavEntry("org.index", _l("Organisasi"), _HR),
     NavEntry("devices.index", _l("Kiosk"), frozenset({OPERATOR_TI, ADMIN_BKPSDM})),

@@ -68,6 +68,12 @@ Rule = Access | frozenset[Role]
 _ATTENDANCE_READERS = frozenset({Role.ATASAN, Role.ADMIN_OPD, Role.ADMIN_BKPSDM,
                                  Role.OPERATOR_TI, Role.PIMPINAN, Role.AUDITOR, Role.ADMIN})
 
+_TPP_HR = frozenset({Role.ADMIN_BKPSDM, Role.ADMIN})
+_TPP_READERS = _TPP_HR | {Role.PIMPINAN, Role.AUDITOR}
+#: the attendance recap: supervisors, HR and leadership (not kiosk operators or auditors)
+_RECAP_READERS = frozenset({Role.ATASAN, Role.ADMIN_OPD, Role.ADMIN_BKPSDM, Role.PIMPINAN,
+                            Role.ADMIN})
+
 #: endpoint → who may open it. Every route of the app must be here (a test holds it).
 PERMISSIONS: dict[str, Rule] = {
     "static": Access.PUBLIC,
@@ -80,6 +86,19 @@ PERMISSIONS: dict[str, Rule] = {
     # readers within their scope, and every employee for their own check-ins (checked in the view)
     "checkins.photo": Access.SIGNED_IN,
     "attendance.my_month": Access.SIGNED_IN,
+    # the recap and a person's month from it, within the unit scope (checked in the views)
+    "attendance.team": _RECAP_READERS,
+    "attendance.team_xlsx": _RECAP_READERS,
+    "attendance.person": _RECAP_READERS,
+    # TPP: HR runs and finalizes; leaders read
+    "tpp.index": _TPP_READERS,
+    "tpp.run": _TPP_READERS,
+    "tpp.explain": _TPP_READERS,
+    "tpp.export": _TPP_READERS,
+    "tpp.job": _TPP_HR,
+    "tpp.job_progress": _TPP_HR,
+    "tpp.start": _TPP_HR,
+    "tpp.finalize": _TPP_HR,
     # a session with an attendance role, or a bearer token with the checkins:read scope
     "checkins.api_checkins": Access.PUBLIC,
 }

@@ -150,6 +150,13 @@ def get_run(conn: psycopg.Connection, run_id: int) -> RunInfo:
     return RunInfo(*row)
 
 
+def list_runs(conn: psycopg.Connection, limit: int = 50) -> list[RunInfo]:
+    """The latest runs, newest month first."""
+    rows = conn.execute(f"SELECT {_RUN_COLS} FROM tpp_runs ORDER BY month DESC, id DESC "
+                        "LIMIT %s", (limit,)).fetchall()
+    return [RunInfo(*r) for r in rows]
+
+
 def latest_run(conn: psycopg.Connection, month: str, unit: str | None = None,
                nip: str | None = None) -> RunInfo:
     """The latest run version of a month (per unit, or the latest that includes an employee)."""

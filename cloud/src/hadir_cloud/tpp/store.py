@@ -33,6 +33,7 @@ from .runs import finalize_run as finalize_run
 from .runs import get_run as get_run
 from .runs import last_run_day as last_run_day
 from .runs import latest_run as latest_run
+from .runs import list_runs as list_runs
 from .runs import result_row as result_row
 from .runs import run_results as run_results
 from .runs import tk_counts as tk_counts

@@ -1,0 +1,68 @@
+"""The recap in a real browser: day and month of the seeded October, screenshots kept.
+
+docs/screenshots/portal-recap-day-id.png, portal-recap-month-id.png, portal-recap-person-id.png
+and portal-recap-empty-id.png are taken here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from test_shell_browser import PASSWORD, _shot, portal_url  # noqa: F401 (a fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_supervisor_reads_the_day_and_the_month(portal_url: str,  # noqa: F811
+                                                  browser, fresh_db: str, tmp_path: Path):
+    sys.path.insert(0, str(ROOT / "tests" / "tpp"))
+    from test_tpp_store import DEWI, SARI, seed_october
+
+    seed_october(fresh_db)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO units (id, name, regency, parent_id, kind) VALUES "
+                     "('SUBBAG', 'Subbagian Umum', 'Buton Tengah', 'BKPSDM', 'subbag')")
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.goto(f"{portal_url}/masuk")
+    page.get_by_label("NIP atau nama pengguna").fill("admin")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(f"{portal_url}/")
+    page.get_by_role("navigation", name="Menu utama").get_by_role(
+        "link", name="Kehadiran tim").click()
+    page.wait_for_url(f"{portal_url}/rekap")
+    assert page.title().startswith("Rekap kehadiran")
+
+    # the day: pick 6 October in the form, as a supervisor would
+    page.locator('input[name="tanggal"]').fill("2026-10-06")
+    page.get_by_role("button", name="Tampilkan").click()
+    page.wait_for_url("**tanggal=2026-10-06**")
+    assert "6 Oktober 2026" in page.locator("h1").inner_text()
+    assert page.locator('#counts [data-column="tk"] strong').inner_text() == "1"
+    assert "Tanpa keterangan" in page.locator(f'tr[data-nip="{SARI}"]').inner_text()
+    assert "Izin" in page.locator(f'tr[data-nip="{DEWI}"]').inner_text()
+    _shot(page, tmp_path, "portal-recap-day-id")
+
+    # the month, then one person's calendar from it
+    page.get_by_role("link", name="lihat rekap bulan 2026-10").click()
+    page.wait_for_url("**bulan=2026-10**")
+    assert "Oktober 2026" in page.locator("h1").inner_text()
+    assert page.locator(f'tr[data-nip="{SARI}"] td[data-col="TK"]').inner_text() == "1"
+    _shot(page, tmp_path, "portal-recap-month-id")
+    page.locator(f'tr[data-nip="{SARI}"] a').first.click()
+    page.wait_for_url(f"**/rekap/pegawai/{SARI}**")
+    assert "TK" in page.locator('td[data-day="2026-10-06"]').inner_text()
+    _shot(page, tmp_path, "portal-recap-person-id")
+
+    # a unit with nobody in it says what to do
+    page.goto(f"{portal_url}/rekap?unit=SUBBAG&tanggal=2026-10-06")
+    assert "Belum ada pegawai di unit ini." in page.locator("#recap").inner_text()
+    _shot(page, tmp_path, "portal-recap-empty-id")
+    assert failed == []
+    page.close()
