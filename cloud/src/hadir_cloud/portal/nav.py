@@ -42,7 +42,7 @@ NAV: tuple[NavEntry, ...] = (
              frozenset({ATASAN, ADMIN_OPD, ADMIN_BKPSDM, PIMPINAN})),
     NavEntry("tpp.index", _l("TPP"), frozenset({ADMIN_BKPSDM, PIMPINAN, AUDITOR})),
     NavEntry("letters.index", _l("Surat"), frozenset({PEGAWAI, ATASAN, PIMPINAN})),
-    NavEntry("org.index", _l("Organisasi"), _HR),
+    NavEntry("org.index", _l("Organisasi"), frozenset({ADMIN_BKPSDM})),
     NavEntry("devices.index", _l("Kiosk"), frozenset({OPERATOR_TI, ADMIN_BKPSDM})),
     NavEntry("dashboards.index", _l("Dasbor"), frozenset({PIMPINAN, ADMIN_BKPSDM})),
     NavEntry("audit.index", _l("Log audit"), frozenset({AUDITOR})),

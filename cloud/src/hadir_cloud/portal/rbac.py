@@ -90,6 +90,12 @@ PERMISSIONS: dict[str, Rule] = {
     "attendance.team": _RECAP_READERS,
     "attendance.team_xlsx": _RECAP_READERS,
     "attendance.person": _RECAP_READERS,
+    # the organisation's import and export: BKPSDM (regency-wide HR)
+    "org.index": _TPP_HR,
+    "org.check": _TPP_HR,
+    "org.apply": _TPP_HR,
+    "org.template": _TPP_HR,
+    "org.export": _TPP_HR,
     # TPP: HR runs and finalizes; leaders read
     "tpp.index": _TPP_READERS,
     "tpp.run": _TPP_READERS,
