@@ -69,3 +69,11 @@ def test_gunicorn_serves_the_wsgi_app(fresh_db: str):
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_a_stale_form_gets_a_bahasa_page_not_a_bare_400(fresh_db: str):
+    upgrade(fresh_db)
+    app = create_app(CloudSettings(database_url=fresh_db), SECRET_KEY="x" * 32)  # CSRF on
+    resp = app.test_client().post("/masuk", data={"username": "x", "password": "y"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "Formulir kedaluwarsa" in html and "Bad Request" not in html

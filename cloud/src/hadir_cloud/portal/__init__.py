@@ -10,6 +10,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf import CSRFProtect
+from flask_wtf.csrf import CSRFError
 
 from ..settings import CloudSettings
 from .i18n import babel, init_i18n  # noqa: F401 - `babel` kept importable from here
@@ -119,6 +120,10 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     @app.errorhandler(429)
     def _too_many(_err: Exception) -> tuple[str, int]:
         return render_template("errors/429.html"), 429
+
+    @app.errorhandler(CSRFError)
+    def _stale_form(_err: Exception) -> tuple[str, int]:
+        return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(403)
     def _forbidden(_err: Exception) -> tuple[str, int]:
