@@ -57,3 +57,8 @@ i18n: install ## extract the portal's Bahasa strings, update the English catalog
 	  --init-missing && \
 	rm -f $$pot
 	.venv/bin/pybabel compile -d $(I18N_DIR) --statistics
+
+.PHONY: bench-portal
+BENCH_PORTAL_ARGS ?=
+bench-portal: install ## 50 locust users on the portal's pages over 10,000 employees × a year of check-ins
+	$(PY) bench/bench_portal.py $(BENCH_PORTAL_ARGS)
