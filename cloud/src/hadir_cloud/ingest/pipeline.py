@@ -91,6 +91,7 @@ class _Batch:
     repeats: list[tuple[str, str, int]] = field(default_factory=list)  # twice in one batch
     refused_rows: list[tuple[str, str, int]] = field(default_factory=list)  # the DB said no
     quarantine: list[tuple[tuple[Any, ...], str, int]] = field(default_factory=list)
+    quarantined: set[str] = field(default_factory=set)  # their event ids, for the repeat test
     refusals: list[_Refusal] = field(default_factory=list)
 
 
@@ -179,13 +180,14 @@ class Pipeline:
         event = parse_checkin(raw, device)
         self.keys.verify(conn, device, raw, event.captured_at)
         eid = str(event.event_id)
-        if eid in batch.row_of or any(q[1] == eid for q in batch.quarantine):
+        if eid in batch.row_of or eid in batch.quarantined:
             batch.repeats.append((eid, device, i))
             return  # the same event twice in one batch: acked as a duplicate
         try:
             check_time(event, now, self.max_ahead, self.max_age)
         except Rejected as rej:
             batch.quarantine.append((_quarantine_row(event, raw, rej), eid, i))
+            batch.quarantined.add(eid)
             raise
         batch.rows.append(checkin_row(event, raw))
         batch.row_of[eid] = (device, i)

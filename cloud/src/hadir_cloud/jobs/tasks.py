@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
-from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -14,7 +12,7 @@ from ..tpp import store
 from ..tpp.calendar import CalendarError, month_bounds
 from ..tpp.rules import NoRuleSetError, RuleSetError
 from ..tpp.schedule import NoScheduleError, ScheduleError
-from ..tpp.tpp import UnknownPositionClassError, rp
+from ..tpp.tpp import UnknownPositionClassError
 from . import progress
 
 logger = logging.getLogger(__name__)
@@ -57,9 +55,6 @@ def run_tpp(url: str, job_id: int, month: str, by: str, unit: str | None = None,
         except EXPECTED as err:
             progress.fail(reporter, job_id, str(err))
             raise JobError(str(err)) from err
-        except JobError as err:
-            progress.fail(reporter, job_id, str(err))
-            raise
         except Exception as err:
             logger.exception("job %s (%s) failed", job_id, label)
             progress.fail(reporter, job_id, f"kesalahan tak terduga: {type(err).__name__}: {err}")
@@ -71,23 +66,11 @@ def run_tpp(url: str, job_id: int, month: str, by: str, unit: str | None = None,
 def _run_tpp(url: str, reporter: psycopg.Connection, job_id: int, label: str, month: str,
              by: str, unit: str | None, reason: str, workers: int,
              final: bool) -> dict[str, Any]:
-    first, last = month_bounds(month)
-    with psycopg.connect(url) as writer, psycopg.connect(url) as reader:
-        if unit is not None and not store.unit_exists(reader, unit):
-            raise JobError(f"unit/OPD {unit!r} tidak ditemukan")
-        total = len(store.employees(reader, first, last, unit))
-        if total == 0:
-            raise JobError(f"tidak ada pegawai aktif untuk {month}")
-        progress.start(reporter, job_id, TPP_KIND, label, total)
-        # about 20 steps of progress; the chunk size changes batching only, never results
-        chunk = max(1, min(1000, math.ceil(total / 20)))
-        rows = store.month_rows(url, month, unit, workers=workers, chunk=chunk,
-                                progress=lambda n: progress.advance(reporter, job_id, n))
-        info = store.write_run(writer, month, unit, rows, by, reason)
-        if final:
-            info = store.finalize_run(writer, info.id, by)
-    message = (f"run {info.id}: bulan {month} versi {info.version} ({info.status}), "
-               f"{info.employees} pegawai, total diterima {rp(Decimal(info.total_net))}")
+    info = store.run_month(url, month, unit, by, reason, workers, final,
+                           started=lambda total: progress.start(reporter, job_id, TPP_KIND,
+                                                                label, total),
+                           progress=lambda n: progress.advance(reporter, job_id, n))
+    message = store.run_summary(info, month)
     return {"run_id": info.id, "version": info.version, "status": info.status,
             "employees": info.employees, "total_net": str(info.total_net), "message": message}
 

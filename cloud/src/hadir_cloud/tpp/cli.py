@@ -137,23 +137,14 @@ def run(ctx: click.Context, month: str, unit: str | None, reason: str, final: bo
     """Hitung TPP sebulan dari basis data dan simpan sebagai run (versi baru)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    first, last = month_bounds(month)
-    with _connect(ctx) as writer, _connect(ctx) as reader:
-        if unit is not None and not store.unit_exists(reader, unit):
-            raise click.ClickException(f"unit/OPD {unit!r} tidak ditemukan")
-        total = len(store.employees(reader, first, last, unit))
-        if total == 0:
-            raise click.ClickException(f"tidak ada pegawai aktif untuk {month}")
-        with Progress("[progress.description]{task.description}", BarColumn(),
-                      MofNCompleteColumn(), TimeElapsedColumn()) as bar:
-            task = bar.add_task(f"TPP {month}", total=total)
-            rows = store.month_rows(ctx.obj["database_url"], month, unit, workers=workers,
-                                    progress=lambda n: bar.advance(task, n))
-            info = store.write_run(writer, month, unit, rows, by, reason)
-        if final:
-            info = store.finalize_run(writer, info.id, by)
-    click.echo(f"run {info.id}: bulan {month} versi {info.version} ({info.status}), "
-               f"{info.employees} pegawai, total diterima {rp(Decimal(info.total_net))}")
+    _connect(ctx).close()  # a clear message when the database is not set or not reachable
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+        task = bar.add_task(f"TPP {month}", total=None)
+        info = store.run_month(ctx.obj["database_url"], month, unit, by, reason, workers, final,
+                               started=lambda total: bar.update(task, total=total),
+                               progress=lambda n: bar.advance(task, n))
+    click.echo(store.run_summary(info, month))
 
 
 @tpp.command("finalize")

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -343,3 +344,34 @@ def month_rows(
             yield from rows
             if progress is not None:
                 progress(len(part))
+
+
+def run_month(url: str, month: str, unit: str | None, by: str, reason: str = "",
+              workers: int = 2, final: bool = False, chunk: int | None = None,
+              started: Callable[[int], None] | None = None,
+              progress: Callable[[int], None] | None = None) -> RunInfo:
+    """Compute a month (of a unit) and store it as the next run version: the one path the CLI
+    and the job share. `started(total)` is told the number of employees before the work."""
+    first, last = month_bounds(month)
+    with psycopg.connect(url) as writer, psycopg.connect(url) as reader:
+        if unit is not None and not unit_exists(reader, unit):
+            raise StoreError(f"unit/OPD {unit!r} tidak ditemukan")
+        total = len(employees(reader, first, last, unit))
+        if total == 0:
+            raise StoreError(f"tidak ada pegawai aktif untuk {month}")
+        if started is not None:
+            started(total)
+        rows = month_rows(url, month, unit, workers=workers,
+                          chunk=chunk or max(1, min(1000, -(-total // 20))), progress=progress)
+        info = write_run(writer, month, unit, rows, by, reason)
+        if final:
+            info = finalize_run(writer, info.id, by)
+    return info
+
+
+def run_summary(info: RunInfo, month: str) -> str:
+    """The line both the CLI and the job page show for a stored run."""
+    from .tpp import rp
+
+    return (f"run {info.id}: bulan {month} versi {info.version} ({info.status}), "
+            f"{info.employees} pegawai, total diterima {rp(Decimal(info.total_net))}")

@@ -67,31 +67,36 @@ def start():  # type: ignore[no-untyped-def]
     return redirect(url_for("tpp.job", job_id=job_id))
 
 
-@bp.get("/job/<int:job_id>", endpoint="job")
-def job(job_id: int):  # type: ignore[no-untyped-def]
-    """A job's page: its progress bar, polled with htmx until it ends."""
+def _job_or_404(job_id: int) -> progress.Progress:
     p = progress.get(db(), job_id)
     if p is None:
         abort(404)
-    return render_template("tpp/job.html", p=p)
+    return p
+
+
+def _run_or_404(run_id: int) -> store.RunInfo:
+    try:
+        return store.get_run(db(), run_id)
+    except store.RunNotFoundError:
+        abort(404)
+
+
+@bp.get("/job/<int:job_id>", endpoint="job")
+def job(job_id: int):  # type: ignore[no-untyped-def]
+    """A job's page: its progress bar, polled with htmx until it ends."""
+    return render_template("tpp/job.html", p=_job_or_404(job_id))
 
 
 @bp.get("/job/<int:job_id>/kemajuan", endpoint="job_progress")
 def job_progress(job_id: int):  # type: ignore[no-untyped-def]
     """The progress fragment htmx swaps in (it stops polling once the job has ended)."""
-    p = progress.get(db(), job_id)
-    if p is None:
-        abort(404)
-    return render_template("tpp/_progress.html", p=p)
+    return render_template("tpp/_progress.html", p=_job_or_404(job_id))
 
 
 @bp.get("/run/<int:run_id>", endpoint="run")
 def run(run_id: int):  # type: ignore[no-untyped-def]
     """A run: totals per OPD, every employee, finalize and export."""
-    try:
-        info = store.get_run(db(), run_id)
-    except store.RunNotFoundError:
-        abort(404)
+    info = _run_or_404(run_id)
     rows = store.run_results(db(), run_id)
     names = dict(db().execute("SELECT id, name FROM units").fetchall())
     units: dict[str, dict[str, object]] = {}
@@ -107,10 +112,7 @@ def run(run_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/run/<int:run_id>/pegawai/<nip>", endpoint="explain")
 def explain(run_id: int, nip: str):  # type: ignore[no-untyped-def]
     """One employee's TPP in a run, line by line with the rule behind each deduction."""
-    try:
-        info = store.get_run(db(), run_id)
-    except store.RunNotFoundError:
-        abort(404)
+    info = _run_or_404(run_id)
     rows = store.run_results(db(), run_id, nip)
     if not rows:
         abort(404)
@@ -134,10 +136,7 @@ def export(run_id: int):  # type: ignore[no-untyped-def]
     """Every OPD's XLSX of the run, in one ZIP."""
     from .export import write_unit_workbooks
 
-    try:
-        info = store.get_run(db(), run_id)
-    except store.RunNotFoundError:
-        abort(404)
+    info = _run_or_404(run_id)
     rows = store.run_results(db(), run_id)
     names = dict(db().execute("SELECT id, name FROM units").fetchall())
     buf = io.BytesIO()
