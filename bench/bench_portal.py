@@ -303,6 +303,39 @@ def serve(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[byte
     return proc
 
 
+def warm(port: int, hr: list[str], day: date, months: list[str], workers: int) -> dict:
+    """Each worker's recap cache (attendance/cache.py, one per process) judges the regency
+    once before the load: `workers` concurrent requests per HR page, twice. Returns the
+    slowest first-round time per page (the cold cost a worker pays once per period)."""
+    import requests  # locust's dependency
+
+    base = f"http://127.0.0.1:{port}"
+    paths = [f"/?date={day.isoformat()}", f"/rekap?tanggal={day.isoformat()}",
+             *(f"/rekap?bulan={m}" for m in months)]
+    sessions = []
+    for _ in range(workers):
+        s = requests.Session()
+        page = s.get(f"{base}/masuk", timeout=60).text
+        token = page.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+        s.post(f"{base}/masuk", data={"csrf_token": token, "username": hr[0],
+                                      "password": hr[1]}, allow_redirects=False, timeout=60)
+        sessions.append(s)
+
+    def get(s: requests.Session, path: str) -> float:
+        t = time.perf_counter()
+        r = s.get(base + path, timeout=600, allow_redirects=False)
+        r.raise_for_status()
+        return (time.perf_counter() - t) * 1000
+
+    cold = {}
+    with ThreadPoolExecutor(workers) as pool:
+        for path in paths:
+            first = list(pool.map(get, sessions, [path] * workers))
+            list(pool.map(get, sessions, [path] * workers))
+            cold[path] = round(max(first), 1)
+    return cold
+
+
 def run_locust(port: int, tmp: Path, accounts: dict, users: int, rate: int, seconds: int,
                day: date, months: list[str], warmup: float) -> tuple[list[dict], list[dict]]:
     """Locust headless; every request it made (name, ms, failed, t): those from `warmup`
@@ -353,6 +386,7 @@ def main() -> None:
     try:
         if args.database_url:
             url = args.database_url
+            upgrade(url)  # migrations newer than the seeding
             data = json.loads((Path(tempfile.gettempdir()) /
                                f"{url.rsplit('/', 1)[1]}.json").read_text())
             say(f"• memakai {url} (diisi {data['seed_s']} s)")
@@ -384,6 +418,9 @@ def main() -> None:
         proc = serve(url, port, args.workers, tmp / "gunicorn.log")
         idle = healthz_idle(port)
         say(f"• /healthz tanpa beban: {idle}")
+        cold = warm(port, data["accounts"]["hr"][0], day or today, [prev, this_month],
+                    args.workers)
+        say(f"• pemanasan (tembolok rekap tiap worker), permintaan pertama, ms: {cold}")
         say(f"• locust: {args.users} pengguna (HR: {args.hr_role}), {args.seconds} s, hari {day}, "
             f"bulan {prev} dan {this_month}")
         samples, logins = run_locust(port, tmp, data["accounts"], args.users, args.spawn_rate,
@@ -419,7 +456,7 @@ def main() -> None:
         "pages": pages,
         "healthz": {**health, "requests": len(hz),
                     "failures": sum(1 for s in hz if s["failed"])},
-        "healthz_idle": idle, "login": login,
+        "healthz_idle": idle, "login": login, "cold_first_request_ms": cold,
         "users": args.users, "hr_role": args.hr_role, "seconds": args.seconds,
         "warmup_s": args.warmup,
         "gunicorn_workers": args.workers,

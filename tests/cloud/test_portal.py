@@ -125,3 +125,42 @@ def test_a_local_next_is_kept(portal):
     resp = client.post("/masuk?next=/api/checkins",
                        data={"username": "admin", "password": "kata-sandi-rahasia"})
     assert resp.headers["Location"] == "/api/checkins"
+
+
+def test_a_busy_day_is_paged_newest_first_without_gaps(portal, fresh_db: str):
+    """250 check-ins of one WITA day (and some of the day before and after, in UTC terms on
+    the same dates): pages of 100, 100 and 50, each row once, newest first; the count is the
+    day's, and a broken cursor gets a Bahasa 400."""
+    client, _ = portal
+    day = datetime(2026, 10, 6, tzinfo=UTC).date()
+    wita_midnight = datetime(2026, 10, 5, 16, 0, tzinfo=UTC)  # 6 Oct 00:00 WITA
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        times = [wita_midnight + timedelta(minutes=5 * i) for i in range(250)]
+        times += [wita_midnight - timedelta(minutes=1), wita_midnight + timedelta(days=1)]
+        for i, at in enumerate(times):
+            conn.execute("INSERT INTO checkins (event_id, device_id, seq, employee_id, kind, "
+                         "captured_at, office_id) VALUES (gen_random_uuid(), 'kiosk-sdn-1', %s, "
+                         "%s, 'in', %s, 'sdn-1')", (1000 + i, NIP, at))
+    client.post("/masuk", data={"username": "admin", "password": "kata-sandi-rahasia"})
+    seen: list[str] = []
+    url = f"/?date={day.isoformat()}"
+    pages = 0
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        pages += 1
+        assert "250 check-in" in html
+        seen += [p.split('"', 1)[0] for p in html.split('data-event-id="')[1:]]
+        nxt = html.split('Lebih lama')[0].rsplit('href="', 1)[1].split('"')[0] \
+            if "Lebih lama" in html else None
+        url = nxt.replace("&amp;", "&") if nxt else ""
+    assert pages == 3 and len(seen) == len(set(seen)) == 250
+    with psycopg.connect(fresh_db) as conn:
+        order = [str(r[0]) for r in conn.execute(
+            "SELECT event_id FROM checkins WHERE captured_at >= %s AND captured_at < %s "
+            "ORDER BY captured_at DESC, event_id DESC",
+            (wita_midnight, wita_midnight + timedelta(days=1))).fetchall()]
+    assert seen == order
+    bad = client.get(f"/?date={day.isoformat()}&setelah=kemarin~bukan-uuid")
+    assert bad.status_code == 400
+    assert "Tautan halaman berikutnya rusak" in bad.get_data(as_text=True)
+    assert client.get("/api/checkins?date=kemarin").json == {"error": "tanggal harus YYYY-MM-DD"}

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from hadir_cloud.attendance import store
-from hadir_cloud.attendance.domain import cells, month_counts
+from hadir_cloud.attendance.cache import RecapCache
 from hadir_cloud.portal import create_app
 from hadir_cloud.settings import CloudSettings
 from hadir_cloud.tpp import store as tpp_store
@@ -68,19 +68,38 @@ def rows(html: str) -> dict[str, str]:
     return out
 
 
+def overview(html: str) -> dict[str, list[str]]:
+    """Unit id → the cells of its line on the regency overview."""
+    table = html.split('id="overview"')[1].split("</table>")[0]
+    return {part.split('"', 1)[0]: [c.split(">", 1)[1].split("<", 1)[0].strip()
+                                    for c in part.split("</tr>")[0].split("<td")[2:]]
+            for part in table.split('data-unit="')[1:]}
+
+
 def test_a_regency_wide_role_sees_every_unit_on_a_day(app):
     """6 Oct 2026: Sari TK, Dewi on approved izin, the teacher present (tests/tpp)."""
-    html = login(app, "bkpsdm").get("/rekap?tanggal=2026-10-06").get_data(as_text=True)
+    client = login(app, "bkpsdm")
+    html = client.get("/rekap?tanggal=2026-10-06").get_data(as_text=True)
+    # the regency opens on one line per OPD: people, then the day columns in order
+    assert rows(html) == {}
+    lines = overview(html)
+    assert lines["BKPSDM"][:7] == ["2", "0", "0", "0", "1", "1", "0"]  # 2 people: 1 TK, 1 izin
+    assert lines["DISDIK"][:3] == ["1", "1", "0"]  # 1 person, present
+    assert "unit=BKPSDM" in html.split('data-unit="BKPSDM"')[1].split("</td>")[0]
+    html = client.get("/rekap?tanggal=2026-10-06&unit=BKPSDM").get_data(as_text=True) + \
+        client.get("/rekap?tanggal=2026-10-06&unit=DISDIK").get_data(as_text=True)
     assert rows(html) == {SARI: "tk", DEWI: "izin", GURU: "hadir"}
+    html = client.get("/rekap?tanggal=2026-10-06&unit=BKPSDM").get_data(as_text=True)
     counts = html.split('id="counts"')[1].split("</div>")[0]
-    for column, n in (("hadir", 1), ("tk", 1), ("izin", 1), ("terlambat", 0), ("belum", 0)):
+    for column, n in (("hadir", 0), ("tk", 1), ("izin", 1), ("terlambat", 0), ("belum", 0)):
         assert f'data-column="{column}"' in counts
         assert counts.split(f'data-column="{column}"')[1].split("</strong>")[0].endswith(
             f">{n}"), column
     # the name links to the person's month
     assert f'/rekap/pegawai/{SARI}?bulan=2026-10' in html
     # 7 Oct: Sari has only a check-out → TL4: late
-    html = login(app, "pimpinan").get("/rekap?tanggal=2026-10-07").get_data(as_text=True)
+    html = login(app, "pimpinan").get("/rekap?tanggal=2026-10-07&unit=BKPSDM").get_data(
+        as_text=True)
     assert rows(html)[SARI] == "terlambat" and "TL4" in html
 
 
@@ -112,7 +131,9 @@ def test_an_atasan_sees_the_units_it_heads_and_not_the_money(app):
 
 def test_month_counts_match_the_tpp_engine(app, recap_db: str):
     """Per person the recap's month counts equal the engine's statuses for the same days."""
-    html = login(app, "bkpsdm").get("/rekap?bulan=2026-10").get_data(as_text=True)
+    client = login(app, "bkpsdm")
+    html = "".join(client.get(f"/rekap?bulan=2026-10&unit={u}").get_data(as_text=True)
+                   for u in ("BKPSDM", "DISDIK"))
 
     def shown(nip: str) -> dict[str, int]:
         row = html.split(f'data-nip="{nip}"')[1].split("</tr>")[0]
@@ -144,18 +165,69 @@ def test_before_the_schedule_ends_no_check_in_is_not_yet_in(recap_db: str):
     with psycopg.connect(recap_db) as conn:
         for at, want in ((datetime(2026, 10, 6, 10, 0, tzinfo=wib), True),
                          (datetime(2026, 10, 6, 16, 30, tzinfo=wib), False)):
-            people = {p.employee.nip: p for p in store.people_days(
-                conn, frozenset({"BKPSDM"}), day, day, at)}
+            people = {p.employee.nip: p for p in store.recap_day(
+                conn, frozenset({"BKPSDM"}), day, at)}
             assert set(people) == {SARI, DEWI}
-            assert people[SARI].statuses[0].codes == ["TK"]
-            assert people[SARI].pending[day] is want
-    # and the month recap does not count a pending day
-    with psycopg.connect(recap_db) as conn:
-        p = store.people_days(conn, frozenset({"BKPSDM"}), date(2026, 10, 1),
-                              date(2026, 10, 31), datetime(2026, 10, 6, 10, 0, tzinfo=wib))
-    sari = next(x for x in p if x.employee.nip == SARI)
-    judged = [s for s in sari.statuses if not sari.pending.get(s.day)]
-    assert month_counts(cells(judged, date(2026, 10, 31)))["TK"] == 0
+            assert people[SARI].status is not None and people[SARI].status.codes == ["TK"]
+            assert people[SARI].pending is want
+        # and the month recap does not count a pending day
+        month = {p.employee.nip: p for p in store.recap_month(
+            conn, frozenset({"BKPSDM"}), date(2026, 10, 1), date(2026, 10, 31),
+            datetime(2026, 10, 6, 10, 0, tzinfo=wib))}
+        assert month[SARI].counts is not None and month[SARI].counts["TK"] == 0
+        after = store.recap_month(conn, frozenset({"BKPSDM"}), date(2026, 10, 1),
+                                  date(2026, 10, 31), datetime(2026, 11, 1, tzinfo=wib))
+        assert next(p for p in after if p.employee.nip == SARI).counts["TK"] == 1  # type: ignore[index]
+
+
+def test_the_cache_judges_again_only_what_changed(postgres):
+    """A second recap re-judges nobody; a new check-in, an approved absence and a calendar
+    change each show at once; the verdicts equal an uncached recap's."""
+    url = postgres.create_database()
+    try:
+        seed_october(url)
+        cache = RecapCache()
+        wib = ZoneInfo("Asia/Jakarta")
+        now = datetime(2026, 11, 2, 9, 0, tzinfo=wib)
+        units = frozenset({"BKPSDM", "DISDIK"})
+        first, last = date(2026, 10, 1), date(2026, 10, 31)
+        with psycopg.connect(url, autocommit=True) as conn:
+            # the seeded check-ins arrived an hour ago (a row received in the last
+            # COMMIT_MARGIN is judged again on every recap, by design)
+            conn.execute("UPDATE checkins SET received_at = now() - interval '1 hour'")
+
+            def month() -> dict[str, dict[str, int] | None]:
+                got = {p.employee.nip: p.counts for p in store.recap_month(
+                    conn, units, first, last, now, cache)}
+                assert got == {p.employee.nip: p.counts for p in store.recap_month(
+                    conn, units, first, last, now)}  # cached or not, the same verdicts
+                return got
+
+            before = month()
+            assert cache.misses == 3 and cache.hits == 0
+            assert month() == before and cache.hits == 3 and cache.misses == 3
+            # Sari's TK day (6 Oct) gets a check-in arriving late from an offline kiosk
+            conn.execute(
+                "INSERT INTO checkins (event_id, device_id, seq, employee_id, kind, captured_at,"
+                " clock_source, payload, signature) SELECT gen_random_uuid(), device_id, 9999,"
+                " employee_id, 'in', '2026-10-06 07:20+07', clock_source, payload, signature"
+                " FROM checkins WHERE employee_id = %s LIMIT 1", (SARI,))
+            after = month()
+            assert after[SARI]["TK"] == before[SARI]["TK"] - 1  # type: ignore[index]
+            assert after[DEWI] == before[DEWI] and cache.hits == 3 + 2
+            # an absence approved for Dewi's TK day (8 Oct)
+            conn.execute("INSERT INTO absences (ref, nip, kind, start_date, end_date, status) "
+                         "VALUES ('S-1', %s, 'sakit', '2026-10-08', '2026-10-08', 'disetujui')",
+                         (DEWI,))
+            assert month()[DEWI]["SAKIT"] == 1  # type: ignore[index]
+            # 13 Oct becomes a regional holiday: one working day fewer for everyone
+            conn.execute("INSERT INTO calendar_days (office_id, day, kind, name) VALUES "
+                         "(NULL, '2026-10-13', 'libur_daerah', 'Hari jadi')")
+            again = month()
+            assert all(again[n]["hari_kerja"] == after[n]["hari_kerja"] - 1  # type: ignore[index]
+                       for n in again)
+    finally:
+        postgres.drop_database(url)
 
 
 def test_the_xlsx_has_the_unit_the_period_and_the_rows(app):

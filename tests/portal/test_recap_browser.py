@@ -44,6 +44,11 @@ def test_a_supervisor_reads_the_day_and_the_month(portal_url: str,  # noqa: F811
     page.get_by_role("button", name="Tampilkan").click()
     page.wait_for_url("**tanggal=2026-10-06**")
     assert "6 Oktober 2026" in page.locator("h1").inner_text()
+    # a regency-wide account opens on one line per OPD, then picks one
+    assert page.locator('#overview tr[data-unit="BKPSDM"] td').nth(1).inner_text() == "2"
+    _shot(page, tmp_path, "portal-recap-overview-id")
+    page.locator('#overview tr[data-unit="BKPSDM"] a').click()
+    page.wait_for_url("**unit=BKPSDM**")
     assert page.locator('#counts [data-column="tk"] strong').inner_text() == "1"
     assert "Tanpa keterangan" in page.locator(f'tr[data-nip="{SARI}"]').inner_text()
     assert "Izin" in page.locator(f'tr[data-nip="{DEWI}"]').inner_text()

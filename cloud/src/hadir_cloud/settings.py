@@ -63,6 +63,9 @@ class CloudSettings(BaseSettings):
     portal_secure_cookies: bool = Field(
         True, description="session cookies only over HTTPS (the portal sits behind TLS); "
         "off only for a plain-HTTP demo on a public address")
+    portal_db_pool: int = Field(
+        0, ge=0, description="database connections each portal process keeps open (a pool); "
+        "0 opens one per request. `portal/wsgi.py` (gunicorn) uses 4 when this is 0")
     ratelimit_storage_uri: str = Field(
         "memory://", description="Flask-Limiter storage for the login rate limit: "
         "redis://… in production, so every gunicorn worker counts together")

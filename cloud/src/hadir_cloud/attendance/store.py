@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import psycopg
 
 from ..tpp import store as tpp_store
-from ..tpp.calendar import days_between
+from ..tpp.calendar import OfficeCalendar, days_between
 from ..tpp.schedule import ScheduleBook
 from ..tpp.status import DayStatus, Employee, evaluate_month
 from ..users import unit_subtree
+from .cache import RecapCache
+from .domain import cells, day_column, month_counts
 
 logger = logging.getLogger(__name__)
 
@@ -25,17 +28,6 @@ class Unit:
     id: str
     name: str
     depth: int
-
-
-@dataclass
-class PersonDays:
-    """One person's statuses over the recap's days; `problem` when the engine could not judge."""
-
-    employee: Employee
-    statuses: list[DayStatus]
-    #: per day: the schedule's end has not come yet in the person's office (today only)
-    pending: dict[date, bool]
-    problem: str | None = None
 
 
 def units_tree(conn: psycopg.Connection, roots: frozenset[str] | None) -> list[Unit]:
@@ -73,40 +65,120 @@ def unit_names(conn: psycopg.Connection, ids: list[str]) -> dict[str, str]:
     return dict(conn.execute("SELECT id, name FROM units WHERE id = ANY(%s)", (ids,)).fetchall())
 
 
-def people_days(conn: psycopg.Connection, units: frozenset[str], first: date, last: date,
-                now: datetime) -> list[PersonDays]:
-    """The engine's statuses of every person of `units` for first..last, by name.
+# ---------------------------------------------------------------- the recap, judged once
 
-    The same reads and evaluation as `tpp.store.compute_month`, so the recap and the TPP run
-    agree; a person the engine cannot judge (no schedule or rule set) gets a `problem`
-    instead of stopping the whole recap.
-    """
-    emps = sorted((e for e in tpp_store.employees(conn, first, last) if e.unit_id in units),
+
+@dataclass(frozen=True)
+class DayRow:
+    """One person on the day recap: the engine's status of the day (None with a problem)."""
+
+    employee: Employee
+    status: DayStatus | None
+    #: the working day is not over yet in the person's office (no check-in: not yet TK)
+    pending: bool
+    problem: str | None = None
+    #: the day recap's column (`domain.day_column`); None with a problem
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One person on the month recap: the days so far in the recap's columns."""
+
+    employee: Employee
+    counts: dict[str, int] | None
+    problem: str | None = None
+
+
+def _pending_days(e: Employee, cal: OfficeCalendar, sched: ScheduleBook, days: list[date],
+                  now: datetime) -> frozenset[date]:
+    """The days of the period not judged yet for this person: after today in their office's
+    zone, and today itself while the working day lasts."""
+    local_now = now.astimezone(cal.zone).replace(tzinfo=None)
+    today = local_now.date()
+    out = {d for d in days if d > today}
+    if days[0] <= today <= days[-1] and cal.day(today).working:
+        try:
+            hours, _ref = sched.hours_for(e.schedule_group, today, cal.day(today).ramadan)
+        except LookupError:
+            return frozenset(out)  # no schedule: the engine says so for the whole period
+        if local_now.time() < hours.end:
+            out.add(today)
+    return frozenset(out)
+
+
+def _judged(conn: psycopg.Connection, units: frozenset[str], first: date, last: date,
+            now: datetime, cache: RecapCache | None, mode: str,
+            reduce: Callable[[Employee, list[DayStatus] | None, frozenset[date], str | None],
+                             Any]) -> list[Any]:
+    """`reduce(employee, statuses, pending days, problem)` of every person of `units`, by
+    name; a person the engine cannot judge has no statuses and the problem in words."""
+    emps = sorted(tpp_store.employees(conn, first, last, units=units),
                   key=lambda e: (e.name, e.nip))
     if not emps:
         return []
     cals = tpp_store.office_calendars(conn, first, last)
     book = tpp_store.rulebook(conn)
-    sched = ScheduleBook(tpp_store.schedules(conn))
+    sched_list = tpp_store.schedules(conn)
+    sched = ScheduleBook(sched_list)
     days = days_between(first, last)
-    facts = tpp_store.month_facts(conn, [e.nip for e in emps], first, last)
-    out = []
+    # a whole regency's NIPs cost more to send than the few absences of others to skip
+    absences = tpp_store.absences_of(
+        conn, [e.nip for e in emps] if len(emps) < 2000 else None, first, last)
+    shared = hash(repr((sorted(cals.items()), book.rulesets, sched_list)))
+    wanted: dict[Any, tuple[str, Any]] = {}
+    keyed = []
+    pendings: dict[tuple[str, str], frozenset[date]] = {}  # the same for an office and group
     for e in emps:
-        cal = cals[e.office_id]
-        local_now = now.astimezone(ZoneInfo(cal.tz)).replace(tzinfo=None)
-        try:
-            statuses = evaluate_month(e, cal, days, sched, book, facts.punches.get(e.nip, ()),
-                                      facts.absences.get(e.nip, ()))
-            pending = {}
-            for s in statuses:
-                if s.day == local_now.date() and s.working:
-                    hours, _ref = sched.hours_for(e.schedule_group, s.day, cal.day(s.day).ramadan)
-                    pending[s.day] = local_now.time() < hours.end
-                else:
-                    pending[s.day] = s.day > local_now.date()
-        except LookupError as err:  # NoScheduleError, NoRuleSetError
-            logger.info("recap: %s not judged: %s", e.nip, err)
-            out.append(PersonDays(e, [], {}, str(err) or type(err).__name__))
-            continue
-        out.append(PersonDays(e, statuses, pending))
-    return out
+        pending = pendings.get((e.office_id, e.schedule_group))
+        if pending is None:
+            pending = pendings[e.office_id, e.schedule_group] = _pending_days(
+                e, cals[e.office_id], sched, days, now)
+        key = (mode, e.nip, first, last, pending)
+        # the inputs as one hash (64 bits): compared on every recap, for every person
+        wanted[key] = (e.nip, hash((e, tuple(absences.get(e.nip, ())), shared)))
+        keyed.append((key, e, pending))
+    lo, hi = tpp_store.facts_window(first, last)
+    have = cache.fresh(conn, wanted, lo, hi) if cache is not None else {}
+    todo = [(k, e, p) for k, e, p in keyed if k not in have]
+    if todo:
+        stamp = RecapCache.stamp(conn)  # before the check-ins are read
+        punches = tpp_store.punches_of(conn, [e.nip for _k, e, _p in todo], first, last)
+        fresh = []
+        for key, e, pending in todo:
+            try:
+                statuses = evaluate_month(e, cals[e.office_id], days, sched, book,
+                                          punches.get(e.nip, ()), absences.get(e.nip, ()))
+                value = reduce(e, statuses, pending, None)
+            except LookupError as err:  # NoScheduleError, NoRuleSetError
+                logger.info("recap: %s not judged: %s", e.nip, err)
+                value = reduce(e, None, pending, str(err) or type(err).__name__)
+            have[key] = value
+            fresh.append((key, wanted[key][1], value))
+        if cache is not None:
+            cache.put(fresh, stamp)
+    return [have[k] for k, _e, _p in keyed]
+
+
+def recap_day(conn: psycopg.Connection, units: frozenset[str], day: date, now: datetime,
+              cache: RecapCache | None = None) -> list[DayRow]:
+    """Every person of `units` on one day, by name."""
+    def reduce(e: Employee, statuses: list[DayStatus] | None, pending: frozenset[date],
+               problem: str | None) -> DayRow:
+        if statuses is None:
+            return DayRow(e, None, False, problem)
+        return DayRow(e, statuses[0], day in pending, None,
+                      day_column(statuses[0].codes, day in pending))
+    return _judged(conn, units, day, day, now, cache, "hari", reduce)
+
+
+def recap_month(conn: psycopg.Connection, units: frozenset[str], first: date, last: date,
+                now: datetime, cache: RecapCache | None = None) -> list[MonthRow]:
+    """Every person of `units` over a month: the days judged so far, counted."""
+    def reduce(e: Employee, statuses: list[DayStatus] | None, pending: frozenset[date],
+               problem: str | None) -> MonthRow:
+        if statuses is None:
+            return MonthRow(e, None, problem)
+        judged = [s for s in statuses if s.day not in pending]
+        return MonthRow(e, month_counts(cells(judged, last)))
+    return _judged(conn, units, first, last, now, cache, "bulan", reduce)

@@ -7,11 +7,12 @@ regency-wide role picks any unit, an OPD admin its subtree, an atasan the units 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
@@ -23,13 +24,12 @@ from ..tpp import store as tpp_store
 from ..tpp.calendar import CalendarError, month_bounds
 from ..users import unit_subtree
 from . import store
+from .cache import RecapCache
 from .domain import (
     DAY_COLUMNS,
     MONTH_COLUMNS,
     cells,
-    day_column,
     day_counts,
-    month_counts,
     month_title,
     month_totals,
     rupiah,
@@ -115,6 +115,32 @@ def _scope() -> frozenset[str] | None:
     return unit_subtree(db(), who.units)
 
 
+def _cache() -> RecapCache:
+    """This app's recap cache (one per portal process; see `attendance.cache`)."""
+    return current_app.extensions.setdefault("hadir_recap_cache", RecapCache())  # type: ignore[no-any-return]
+
+
+def _groups(picker: list[store.Unit], rows: list[dict[str, Any]],
+            count: Callable[[list[dict[str, Any]]], dict[str, int]]) -> list[dict[str, Any]]:
+    """The regency's overview: one line per OPD (the units below the root), its people's
+    counts summed; a unit outside every OPD counts under the root."""
+    roots = [u for u in picker if u.depth == 0]
+    top_depth = 1 if len(roots) == 1 else 0
+    top_of: dict[str, store.Unit] = {}
+    current: store.Unit | None = None
+    for u in picker:
+        if u.depth <= top_depth:
+            current = u
+        top_of[u.id] = current or u
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        top = top_of.get(r["emp"].unit_id)
+        groups.setdefault(top.id if top else r["emp"].unit_id, []).append(r)
+    order = [u for u in picker if u.id in groups]
+    return [{"unit": u, "people": len(groups[u.id]), "counts": count(groups[u.id]),
+             "problems": sum(1 for r in groups[u.id] if r["problem"])} for u in order]
+
+
 def _recap() -> dict[str, Any]:
     """What `/rekap` and `/rekap.xlsx` show, from the query string."""
     who = current_user.principal
@@ -134,44 +160,52 @@ def _recap() -> dict[str, Any]:
         label = _("Semua unit") if scope is None else ", ".join(
             u.name for u in picker if u.depth == 0) or _("Tidak ada unit")
     month = request.args.get("bulan")
+    # resolved once: a lazy string is translated again each time a row shows it
     ctx: dict[str, Any] = {"picker": picker, "unit": unit, "unit_label": label,
-                           "day_columns": DAY_COLUMNS, "day_text": DAY_TEXT,
-                           "month_columns": MONTH_COLUMNS, "month_text": MONTH_TEXT,
-                           "unit_names": {u.id: u.name for u in picker}}
+                           "day_columns": DAY_COLUMNS,
+                           "day_text": {k: str(v) for k, v in DAY_TEXT.items()},
+                           "month_columns": MONTH_COLUMNS,
+                           "month_text": {k: str(v) for k, v in MONTH_TEXT.items()},
+                           "unit_names": {u.id: u.name for u in picker},
+                           # the regency as a whole: one line per OPD, each opens its people
+                           "overview": scope is None and not unit}
     if month:
         try:
             first, last = month_bounds(month)
         except CalendarError:
             abort(400, _("Bulan harus berbentuk TTTT-BB, misalnya 2026-10."))
-        people = store.people_days(db(), units, first, last, now)
-        rows: list[dict[str, Any]] = []
-        for p in people:
-            counts = None
-            if p.problem is None:
-                judged = [s for s in p.statuses if not p.pending.get(s.day)]
-                counts = month_counts(cells(judged, last))
-            rows.append({"emp": p.employee, "counts": counts, "problem": p.problem})
+        rows: list[dict[str, Any]] = [
+            {"emp": m.employee, "counts": m.counts, "problem": m.problem}
+            for m in store.recap_month(db(), units, first, last, now, _cache())]
+
+        def count(part: list[dict[str, Any]]) -> dict[str, int]:
+            return month_totals([r["counts"] for r in part if r["counts"]])
+
         ctx.update(mode="bulan", month=month, period=month_title(first),
                    prev=_shift(first, -1), next=_shift(first, 1),
-                   rows=rows, totals=month_totals([r["counts"] for r in rows if r["counts"]]),
-                   day=now.date())
+                   rows=rows, totals=count(rows), day=now.date())
+        if ctx["overview"]:
+            ctx["groups"] = _groups(picker, rows, count)
         return ctx
     raw = request.args.get("tanggal")
     try:
         day = date.fromisoformat(raw) if raw else now.date()
     except ValueError:
         abort(400, _("Tanggal harus berbentuk TTTT-BB-HH, misalnya 2026-10-06."))
-    people = store.people_days(db(), units, day, day, now)
     rows = []
-    for p in people:
-        s = p.statuses[0] if p.statuses else None
-        column = day_column(s.codes, p.pending.get(day, False)) if s else None
+    for p in store.recap_day(db(), units, day, now, _cache()):
+        s, column = p.status, p.column
         rows.append({"emp": p.employee, "status": s, "column": column,
                      "codes": [] if s is None or column == "belum" else s.codes,
                      "problem": p.problem})
+
+    def count_day(part: list[dict[str, Any]]) -> dict[str, int]:
+        return day_counts([r["column"] for r in part if r["column"]])
+
     ctx.update(mode="hari", day=day, month=day.strftime("%Y-%m"),
-               period=f"{day.day} {month_title(day)}",
-               rows=rows, counts=day_counts([r["column"] for r in rows if r["column"]]))
+               period=f"{day.day} {month_title(day)}", rows=rows, counts=count_day(rows))
+    if ctx["overview"]:
+        ctx["groups"] = _groups(picker, rows, count_day)
     return ctx
 
 

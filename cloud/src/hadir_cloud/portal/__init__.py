@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 import psycopg
-from flask import Flask, Response, abort, g, render_template, request
+from flask import Flask, Response, abort, current_app, g, render_template, request
+from flask_babel import gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
+from psycopg_pool import ConnectionPool
 
 from ..settings import CloudSettings
 from .i18n import babel, init_i18n  # noqa: F401 - `babel` kept importable from here
@@ -42,10 +46,39 @@ class User(UserMixin):
         return ", ".join(sorted(r.value for r in self.roles))
 
 
+#: every portal connection: autocommit, and no JIT (no portal query gains from it; a big one
+#: pays 100 ms compiling, docs/benchmarks.md)
+CONNECT_KW: dict[str, Any] = {"autocommit": True, "options": "-c jit=off"}
+
+
+class _Pools:
+    """One connection pool per process (gunicorn forks workers: a pool opened before the fork
+    would share sockets), opened on the first request that needs the database."""
+
+    def __init__(self, url: str, size: int):
+        self.url, self.size = url, size
+        self.pid = 0
+        self.pool: ConnectionPool | None = None
+        self.lock = threading.Lock()
+
+    def get(self) -> ConnectionPool:
+        with self.lock:
+            if self.pool is None or self.pid != os.getpid():
+                self.pool = ConnectionPool(self.url, min_size=1, max_size=self.size,
+                                           kwargs=CONNECT_KW, open=True, name="portal")
+                self.pid = os.getpid()
+            return self.pool
+
+
 def db() -> psycopg.Connection:
-    """This request's database connection."""
+    """This request's database connection (from the process's pool when it has one)."""
     if "db" not in g:
-        g.db = psycopg.connect(g.db_url, autocommit=True)
+        pools: _Pools | None = current_app.extensions.get("hadir_pool")
+        if pools is None:
+            g.db = psycopg.connect(g.db_url, **CONNECT_KW)
+        else:
+            g.db_pool = pools.get()
+            g.db = g.db_pool.getconn()
     return g.db  # type: ignore[no-any-return]
 
 
@@ -65,6 +98,9 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
         LOGIN_RATE_LIMIT=settings.login_rate_limit,
     )
     app.config.update(overrides)
+    if app.config.get("DB_POOL_SIZE", settings.portal_db_pool):
+        app.extensions["hadir_pool"] = _Pools(
+            app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE", settings.portal_db_pool))
 
     @app.before_request
     def _bind_db() -> None:
@@ -73,8 +109,13 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     @app.teardown_appcontext
     def _close_db(_exc: BaseException | None) -> None:
         conn = g.pop("db", None)
-        if conn is not None:
+        pool = g.pop("db_pool", None)
+        if conn is None:
+            return
+        if pool is None:
             conn.close()
+        else:
+            pool.putconn(conn)  # rolled back first if a transaction was left open
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -124,6 +165,20 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     @app.errorhandler(CSRFError)
     def _stale_form(_err: Exception) -> tuple[str, int]:
         return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(400)
+    def _bad_request(err: Exception) -> Any:
+        if getattr(err, "response", None) is not None:
+            return err.response  # type: ignore[attr-defined]  # the JSON API's own answer
+        # a view's abort(400, "…") carries its Bahasa reason; Werkzeug's own is English
+        description = getattr(err, "description", "")
+        if not isinstance(description, str) or description.startswith("The browser"):
+            description = gettext("Alamat atau isian halaman ini tidak dapat dibaca.")
+        return render_template("errors/400.html", description=description), 400
+
+    @app.errorhandler(404)
+    def _not_found(_err: Exception) -> tuple[str, int]:
+        return render_template("errors/404.html"), 404
 
     @app.errorhandler(403)
     def _forbidden(_err: Exception) -> tuple[str, int]:

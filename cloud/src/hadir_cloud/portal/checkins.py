@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..users import token_valid, unit_subtree
@@ -22,16 +24,27 @@ SELECT c.event_id, c.device_id, c.seq, c.employee_id, c.kind, c.captured_at, c.c
        c.office_id, c.distance_m, c.radius_m, c.geofence_inside,
        c.face_distance, c.face_threshold, c.face_model, c.liveness_method, c.liveness_passed,
        c.method, c.review_required, c.photo IS NOT NULL AS has_photo,
-       coalesce(o.tz, %(tz)s) AS tz, o.name AS office_name
+       coalesce(o.tz, %(tz)s) AS tz, o.name AS office_name, e.name AS employee_name
 FROM checkins c
 LEFT JOIN devices d ON d.id = c.device_id
 LEFT JOIN offices o ON o.id = coalesce(c.office_id, d.office_id)
+LEFT JOIN employees e ON e.nip = c.employee_id
 WHERE c.captured_at >= %(start)s AND c.captured_at < %(end)s
   AND (%(device)s::text IS NULL OR c.device_id = %(device)s)
   AND (%(units)s::text[] IS NULL OR c.employee_id IN
        (SELECT nip FROM employees WHERE unit_id = ANY(%(units)s)))
-ORDER BY c.captured_at DESC
 """
+#: one local day in each office's zone (the UTC window above is the widest such day)
+_LOCAL_DAY = "  AND (c.captured_at AT TIME ZONE coalesce(o.tz, %(tz)s))::date = %(day)s\n"
+#: a page of the day, newest first, after a keyset cursor (captured_at, event_id)
+_PAGE = (_SELECT + _LOCAL_DAY
+         + "  AND (%(after)s::timestamptz IS NULL OR (c.captured_at, c.event_id) < "
+           "(%(after)s, %(after_id)s::uuid))\n"
+         + "ORDER BY c.captured_at DESC, c.event_id DESC LIMIT %(limit)s")
+_COUNT = ("SELECT count(*), count(DISTINCT employee_id) FROM (" + _SELECT + _LOCAL_DAY
+          + ") AS day_rows")
+#: check-ins on one page of `/`
+PAGE_SIZE = 100
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -51,10 +64,14 @@ def _scope() -> list[str] | None:
     return sorted(unit_subtree(db(), who.units))
 
 
-def _rows(day: date, device: str | None) -> list[dict[str, Any]]:
+def _args(day: date, device: str | None) -> dict[str, Any]:
     start, end = _day_bounds(day)
-    cur = db().execute(_SELECT, {"tz": DEFAULT_TZ, "start": start, "end": end, "device": device,
-                                 "units": _scope()})
+    return {"tz": DEFAULT_TZ, "start": start, "end": end, "device": device, "units": _scope(),
+            "day": day}
+
+
+def _rows(day: date, device: str | None) -> list[dict[str, Any]]:
+    cur = db().execute(_SELECT + " ORDER BY c.captured_at DESC", _args(day, device))
     names = [c.name for c in cur.description or []]
     out = []
     for values in cur.fetchall():
@@ -84,13 +101,38 @@ def _api_allowed() -> bool:
     return header.startswith("Bearer ") and token_valid(db(), header[7:].strip())
 
 
+def _cursor() -> tuple[datetime | None, str | None]:
+    """`?setelah=<captured_at ISO>~<event id>`: the last row of the previous page."""
+    raw = request.args.get("setelah", "")
+    if not raw:
+        return None, None
+    at, _sep, eid = raw.partition("~")
+    try:
+        return datetime.fromisoformat(at), str(UUID(eid))
+    except ValueError:
+        abort(400, _("Tautan halaman berikutnya rusak; buka lagi dari halaman pertama."))
+
+
 @bp.route("/")
 @login_required
 def today():  # type: ignore[no-untyped-def]
-    """Today's check-ins with photo, GPS and verdicts."""
+    """A day's check-ins with photo, GPS and verdicts, PAGE_SIZE a page (keyset, newest first)."""
     day = _day_arg()
-    rows = _rows(day, request.args.get("device") or None)
-    return render_template("checkins.html", rows=rows, day=day)
+    args = _args(day, request.args.get("device") or None)
+    after, after_id = _cursor()
+    cur = db().execute(_PAGE, {**args, "after": after, "after_id": after_id,
+                               "limit": PAGE_SIZE + 1})
+    names = [c.name for c in cur.description or []]
+    rows = [dict(zip(names, v, strict=True)) for v in cur.fetchall()]
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    for row in rows:
+        row["local_time"] = row["captured_at"].astimezone(ZoneInfo(row["tz"]))
+    total, people = db().execute(_COUNT, args).fetchone() or (0, 0)
+    last = rows[-1] if more else None
+    nxt = f"{last['captured_at'].isoformat()}~{last['event_id']}" if last else None
+    return render_template("checkins.html", rows=rows, day=day, total=total, people=people,
+                           next_cursor=nxt, first_page=after is None)
 
 
 @bp.route("/checkins/<uuid:event_id>/photo.jpg")

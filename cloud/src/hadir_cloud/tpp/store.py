@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -158,14 +158,18 @@ _EMP_SQL = (
 
 
 def employees(conn: psycopg.Connection, first: date, last: date,
-              unit: str | None = None) -> list[Employee]:
-    """Employees employed at some point between first and last, optionally of one unit."""
+              unit: str | None = None, units: Iterable[str] | None = None) -> list[Employee]:
+    """Employees employed at some point between first and last, optionally of one unit or of
+    a set of units."""
     sql = _EMP_SQL + " WHERE e.join_date <= %s AND (e.leave_date IS NULL OR e.leave_date >= %s)"
     args: list[Any] = [last, first]
     if unit is not None:
         sql += " AND e.unit_id = %s"
         args.append(unit)
-    return [Employee(*r) for r in conn.execute(sql + " ORDER BY e.nip", args)]
+    if units is not None:
+        sql += " AND e.unit_id = ANY(%s)"
+        args.append(sorted(units))
+    return [Employee(*r) for r in conn.execute(sql + " ORDER BY e.nip", args).fetchall()]
 
 
 def employee(conn: psycopg.Connection, nip: str) -> Employee:
@@ -191,12 +195,16 @@ class MonthFacts:
     sanctions: dict[str, list[Sanction]]
 
 
-def month_facts(conn: psycopg.Connection, nips: Sequence[str], first: date,
-                last: date) -> MonthFacts:
-    """Check-ins, approved absences, approved LKH and sanctions of these employees, in 4 queries."""
-    # a UTC window wide enough for any Indonesian local day of the month (UTC+7..+9)
-    lo = datetime.combine(first - timedelta(days=1), time(0), UTC)
-    hi = datetime.combine(last + timedelta(days=2), time(0), UTC)
+def facts_window(first: date, last: date) -> tuple[datetime, datetime]:
+    """A UTC window wide enough for any Indonesian local day of first..last (UTC+7..+9)."""
+    return (datetime.combine(first - timedelta(days=1), time(0), UTC),
+            datetime.combine(last + timedelta(days=2), time(0), UTC))
+
+
+def punches_of(conn: psycopg.Connection, nips: Sequence[str], first: date,
+               last: date) -> dict[str, list[Punch]]:
+    """The check-ins of these employees around first..last, in their office's local time."""
+    lo, hi = facts_window(first, last)
     punches: dict[str, list[Punch]] = {}
     with conn.cursor() as cur:
         cur.execute(
@@ -207,12 +215,28 @@ def month_facts(conn: psycopg.Connection, nips: Sequence[str], first: date,
             (list(nips), lo, hi))
         for nip, eid, kind, loc in cur.fetchall():
             punches.setdefault(nip, []).append(Punch(eid, kind, None, loc))
+    return punches
+
+
+def absences_of(conn: psycopg.Connection, nips: Sequence[str] | None, first: date,
+                last: date) -> dict[str, list[Absence]]:
+    """The approved absences of these employees (None: of everyone) overlapping first..last."""
     absences: dict[str, list[Absence]] = {}
     for nip, ref, kind, a, b, sub in conn.execute(
         "SELECT nip, ref, kind, start_date, end_date, subkind FROM absences "
-        "WHERE status = 'disetujui' AND nip = ANY(%s) AND start_date <= %s AND end_date >= %s",
-        (list(nips), last, first)):
+        "WHERE status = 'disetujui' AND (%s::text[] IS NULL OR nip = ANY(%s)) "
+        "AND start_date <= %s AND end_date >= %s ORDER BY nip, start_date, ref",
+        (None if nips is None else list(nips), None if nips is None else list(nips), last,
+         first)).fetchall():
         absences.setdefault(nip, []).append(Absence(ref, kind, a, b, sub))
+    return absences
+
+
+def month_facts(conn: psycopg.Connection, nips: Sequence[str], first: date,
+                last: date) -> MonthFacts:
+    """Check-ins, approved absences, approved LKH and sanctions of these employees, in 4 queries."""
+    punches = punches_of(conn, nips, first, last)
+    absences = absences_of(conn, nips, first, last)
     lkh: dict[str, list[date]] = {}
     for nip, d in conn.execute(
         "SELECT nip, day FROM lkh_reports WHERE status = 'disetujui' AND nip = ANY(%s) "
