@@ -42,7 +42,8 @@ class RecapCache:
         self.max_items = max_items
         self._items: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
+        self.hits = self.misses = 0  # verdicts (`fresh`)
+        self.window_hits = 0  # whole values (`window_value`)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -68,6 +69,20 @@ class RecapCache:
         self.hits += len(found)
         self.misses += len(wanted) - len(found)
         return {k: e.value for k, (_n, e) in found.items()}
+
+    def window_value(self, conn: psycopg.Connection, key: Hashable, inputs: Any,
+                     lo: datetime, hi: datetime) -> Any | None:
+        """A value over every check-in captured in lo..hi (a day's count, say): still valid
+        while none arrived after its stamp; None when there is none or it is stale."""
+        with self._lock:
+            entry = self._items.get(key)
+        if entry is None or entry.inputs != inputs:
+            return None
+        if conn.execute("SELECT 1 FROM checkins WHERE received_at > %s AND captured_at >= %s "
+                        "AND captured_at < %s LIMIT 1", (entry.stamp, lo, hi)).fetchone():
+            return None
+        self.window_hits += 1
+        return entry.value
 
     @staticmethod
     def stamp(conn: psycopg.Connection) -> datetime:

@@ -90,7 +90,7 @@ class MonthRow:
     problem: str | None = None
 
 
-def _pending_days(e: Employee, cal: OfficeCalendar, sched: ScheduleBook, days: list[date],
+def _pending_days(group: str, cal: OfficeCalendar, sched: ScheduleBook, days: list[date],
                   now: datetime) -> frozenset[date]:
     """The days of the period not judged yet for this person: after today in their office's
     zone, and today itself while the working day lasts."""
@@ -99,7 +99,7 @@ def _pending_days(e: Employee, cal: OfficeCalendar, sched: ScheduleBook, days: l
     out = {d for d in days if d > today}
     if days[0] <= today <= days[-1] and cal.day(today).working:
         try:
-            hours, _ref = sched.hours_for(e.schedule_group, today, cal.day(today).ramadan)
+            hours, _ref = sched.hours_for(group, today, cal.day(today).ramadan)
         except LookupError:
             return frozenset(out)  # no schedule: the engine says so for the whole period
         if local_now.time() < hours.end:
@@ -107,16 +107,54 @@ def _pending_days(e: Employee, cal: OfficeCalendar, sched: ScheduleBook, days: l
     return frozenset(out)
 
 
+Reduce = Callable[[Employee, list[DayStatus] | None, frozenset[date], str | None], Any]
+
+
+def data_versions(conn: psycopg.Connection) -> str:
+    """The versions of the org, absence, calendar, schedule and rule tables (migration 0720):
+    equal versions, none of them changed."""
+    row = conn.execute("SELECT string_agg(name || ':' || version, ',' ORDER BY name) "
+                       "FROM data_versions").fetchone()
+    return row[0] if row and row[0] else ""
+
+
 def _judged(conn: psycopg.Connection, units: frozenset[str], first: date, last: date,
-            now: datetime, cache: RecapCache | None, mode: str,
-            reduce: Callable[[Employee, list[DayStatus] | None, frozenset[date], str | None],
-                             Any]) -> list[Any]:
+            now: datetime, cache: RecapCache | None, mode: str, reduce: Reduce) -> list[Any]:
     """`reduce(employee, statuses, pending days, problem)` of every person of `units`, by
-    name; a person the engine cannot judge has no statuses and the problem in words."""
+    name; a person the engine cannot judge has no statuses and the problem in words.
+
+    With a cache, a whole page's answer is reused while the data versions are the same, no
+    check-in of the period arrived since, and the days still pending are the same; otherwise
+    each person's verdict is looked up (`RecapCache.fresh`) and only the stale ones judged.
+    """
+    if cache is None:
+        return _judge_people(conn, units, first, last, now, None, mode, reduce)[0]
+    versions = data_versions(conn)  # before anything is read: a change after it shows next time
+    stamp = RecapCache.stamp(conn)
+    lo, hi = tpp_store.facts_window(first, last)
+    page_key = ("page", mode, units, first, last)
+    hit = cache.window_value(conn, page_key, versions, lo, hi)
+    if hit is not None:
+        pendings, result = hit
+        cals = tpp_store.office_calendars(conn, first, last)
+        sched = ScheduleBook(tpp_store.schedules(conn))
+        days = days_between(first, last)
+        if all(_pending_days(group, cals[office], sched, days, now) == pending
+               for (office, group), pending in pendings.items()):
+            return result  # type: ignore[no-any-return]
+    result, pendings = _judge_people(conn, units, first, last, now, cache, mode, reduce)
+    cache.put([(page_key, versions, (pendings, result))], stamp)
+    return result
+
+
+def _judge_people(conn: psycopg.Connection, units: frozenset[str], first: date, last: date,
+                  now: datetime, cache: RecapCache | None, mode: str, reduce: Reduce
+                  ) -> tuple[list[Any], dict[tuple[str, str], frozenset[date]]]:
+    """`_judged` person by person; also the pending days per (office, schedule group)."""
     emps = sorted(tpp_store.employees(conn, first, last, units=units),
                   key=lambda e: (e.name, e.nip))
     if not emps:
-        return []
+        return [], {}
     cals = tpp_store.office_calendars(conn, first, last)
     book = tpp_store.rulebook(conn)
     sched_list = tpp_store.schedules(conn)
@@ -133,7 +171,7 @@ def _judged(conn: psycopg.Connection, units: frozenset[str], first: date, last: 
         pending = pendings.get((e.office_id, e.schedule_group))
         if pending is None:
             pending = pendings[e.office_id, e.schedule_group] = _pending_days(
-                e, cals[e.office_id], sched, days, now)
+                e.schedule_group, cals[e.office_id], sched, days, now)
         key = (mode, e.nip, first, last, pending)
         # the inputs as one hash (64 bits): compared on every recap, for every person
         wanted[key] = (e.nip, hash((e, tuple(absences.get(e.nip, ())), shared)))
@@ -157,7 +195,7 @@ def _judged(conn: psycopg.Connection, units: frozenset[str], first: date, last: 
             fresh.append((key, wanted[key][1], value))
         if cache is not None:
             cache.put(fresh, stamp)
-    return [have[k] for k, _e, _p in keyed]
+    return [have[k] for k, _e, _p in keyed], pendings
 
 
 def recap_day(conn: psycopg.Connection, units: frozenset[str], day: date, now: datetime,

@@ -7,10 +7,12 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+import psycopg
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..attendance.cache import RecapCache
 from ..users import token_valid, unit_subtree
 from . import db
 from .rbac import decide
@@ -101,6 +103,19 @@ def _api_allowed() -> bool:
     return header.startswith("Bearer ") and token_valid(db(), header[7:].strip())
 
 
+def _day_count(conn: psycopg.Connection, args: dict[str, Any]) -> tuple[int, int]:
+    """Check-ins and people of the day: counted again only when a check-in of the day has
+    arrived since (a past day's count is read once per portal process)."""
+    cache: RecapCache = current_app.extensions.setdefault("hadir_day_counts", RecapCache(2_000))
+    key = (args["day"], args["device"], tuple(args["units"] or ()))
+    got = cache.window_value(conn, key, None, args["start"], args["end"])
+    if got is None:
+        stamp = RecapCache.stamp(conn)
+        got = conn.execute(_COUNT, args).fetchone() or (0, 0)
+        cache.put([(key, None, got)], stamp)
+    return got  # type: ignore[no-any-return]
+
+
 def _cursor() -> tuple[datetime | None, str | None]:
     """`?setelah=<captured_at ISO>~<event id>`: the last row of the previous page."""
     raw = request.args.get("setelah", "")
@@ -120,15 +135,20 @@ def today():  # type: ignore[no-untyped-def]
     day = _day_arg()
     args = _args(day, request.args.get("device") or None)
     after, after_id = _cursor()
-    cur = db().execute(_PAGE, {**args, "after": after, "after_id": after_id,
-                               "limit": PAGE_SIZE + 1})
-    names = [c.name for c in cur.description or []]
-    rows = [dict(zip(names, v, strict=True)) for v in cur.fetchall()]
+    conn = db()
+    with conn.transaction():
+        # the planner misjudges the local-day filter (~0.5 % of rows) and sorts the whole day
+        # before the LIMIT (60 ms for 19,000 rows); walking the time index stops at the page
+        conn.execute("SET LOCAL enable_sort = off")
+        cur = conn.execute(_PAGE, {**args, "after": after, "after_id": after_id,
+                                   "limit": PAGE_SIZE + 1})
+        names = [c.name for c in cur.description or []]
+        rows = [dict(zip(names, v, strict=True)) for v in cur.fetchall()]
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     for row in rows:
         row["local_time"] = row["captured_at"].astimezone(ZoneInfo(row["tz"]))
-    total, people = db().execute(_COUNT, args).fetchone() or (0, 0)
+    total, people = _day_count(conn, args)
     last = rows[-1] if more else None
     nxt = f"{last['captured_at'].isoformat()}~{last['event_id']}" if last else None
     return render_template("checkins.html", rows=rows, day=day, total=total, people=people,
