@@ -103,6 +103,24 @@ def regency_rows(staff_per_seksi: int = 30) -> dict[str, list[list[Any]]]:
     return {"unit": units, "jabatan": positions, "pegawai": employees}
 
 
+def holder(rows: dict[str, list[list[Any]]], position_id: str) -> str:
+    """The NIP of the (first) person the rows put in a position."""
+    return next(r[0] for r in rows["pegawai"] if r[4] == position_id)
+
+
+def with_acting(rows: dict[str, list[list[Any]]]) -> dict[str, list[list[Any]]]:
+    """The regency's rows with a `plt` sheet: the Sekretaris of DISDIK is Plt Kabid 1 for
+    October–December 2026 (the Kabid is on long leave), and the Sekretaris of DINKES is Plh
+    Kepala Dinas for 12–16 October."""
+    rows["plt"] = [
+        [holder(rows, "DISDIK-SEKRE-KEPALA"), "DISDIK-BID1-KEPALA", "plt", date(2026, 10, 1),
+         date(2026, 12, 31), "800/112/BKPSDM/2026"],
+        [holder(rows, "DINKES-SEKRE-KEPALA"), "DINKES-KEPALA", "plh", date(2026, 10, 12),
+         date(2026, 10, 16), None],
+    ]
+    return rows
+
+
 def write_book(rows: dict[str, list[list[Any]]], path: Path) -> Path:
     """Write the rows under the import's header rows."""
     wb = new_workbook()

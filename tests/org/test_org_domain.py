@@ -9,10 +9,16 @@ from hadir_cloud.org.domain import (
     ActingKind,
     Assignment,
     Holder,
+    Member,
+    Unit,
+    UnitKind,
     assignment_on,
     atasan_of,
+    covered_units,
     definitive_holder_on,
     holder_on,
+    leavers,
+    opd_of,
     subtree,
     unit_on,
 )
@@ -121,3 +127,49 @@ def test_subtree_is_an_admin_opds_scope():
     assert subtree("DISDIK", UNITS) == set(UNITS) - {"PEMKAB"}
     assert subtree("DISDIK-SD", UNITS) == {"DISDIK-SD", "DISDIK-KURIK"}
     assert subtree("SDN-1", UNITS) == {"SDN-1"}
+
+
+# a second OPD beside the Dinas, for the leavers rule
+UNITS2 = {**UNITS, "DINKES": Unit("DINKES", "Dinas Kesehatan", UnitKind.OPD, "Buton Tengah",
+                                  "PEMKAB"),
+          "PKM-1": Unit("PKM-1", "Puskesmas Lakudo", UnitKind.BAGIAN, "Buton Tengah", "DINKES")}
+
+
+def test_the_opd_of_a_unit_and_what_a_complete_file_covers():
+    assert opd_of("DISDIK-KURIK", UNITS2) == "DISDIK"
+    assert opd_of("DISDIK", UNITS2) == "DISDIK"
+    assert opd_of("SDN-1", UNITS2) == "DISDIK"
+    assert opd_of("PEMKAB", UNITS2) is None
+    assert opd_of("ENTAH", UNITS2) is None
+    # one person of a seksi brings in the whole Dinas; the regency's own unit only itself
+    assert covered_units(["DISDIK-KURIK"], UNITS2) == set(UNITS) - {"PEMKAB"}
+    assert covered_units(["PEMKAB"], UNITS2) == {"PEMKAB"}
+    assert covered_units(["PKM-1", "PEMKAB"], UNITS2) == {"DINKES", "PKM-1", "PEMKAB"}
+
+
+def test_leavers_are_the_covered_people_absent_from_the_file_who_have_not_left():
+    day = date(2026, 10, 20)
+    people = [
+        Member(STAF, "Staf Kurikulum", "DISDIK-KURIK", date(2015, 1, 1)),
+        Member(GURU, "Guru", "SDN-1", date(2020, 12, 1)),
+        Member(KADIS, "Kadis", "DISDIK", date(1995, 3, 1)),
+        Member(SEKDA, "Sekda", "PEMKAB", date(1994, 3, 1)),           # not covered
+        Member("199601012022011001", "Perawat", "PKM-1", date(2022, 1, 1)),  # not covered
+        Member(KASI, "Kasi sudah keluar", "DISDIK-KURIK", date(2008, 1, 1), date(2026, 9, 30)),
+        Member(KABID, "Kabid pensiun akhir tahun", "DISDIK-SD", date(2003, 12, 1),
+               date(2026, 12, 31)),
+        Member(STAF_UMUM, "Baru masuk bulan depan", "DISDIK-UMUM", date(2026, 11, 1)),
+    ]
+    covered = covered_units(["DISDIK-SD"], UNITS2)
+    gone = leavers(people, [KADIS], covered, day)
+    # the Kadis is in the file; the Kasi left before; the newcomer has not joined yet; the
+    # Kabid's later retirement is brought forward to the day
+    assert [(m.unit_id, m.nip) for m in gone] == [("DISDIK-KURIK", STAF), ("DISDIK-SD", KABID),
+                                                  ("SDN-1", GURU)]
+    # once their leave date is the day, nobody leaves again (the apply is idempotent)
+    after = [Member(m.nip, m.name, m.unit_id, m.join_date, day) if m in gone else m
+             for m in people]
+    assert leavers(after, [KADIS], covered, day) == []
+    # a later file without the newcomer, once they have joined, lets them go too
+    assert [m.nip for m in leavers(after, [KADIS], covered, date(2026, 11, 5))] == [STAF_UMUM]
+    assert leavers(people, [KADIS], set(), day) == []

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from hadir_cloud.org import imports
+from hadir_cloud.org.domain import ActingAssignment, ActingKind
 from hadir_cloud.org.imports import COLUMNS, ImportProblems, Known, Problem, check, parse
 from openpyxl import load_workbook
-from org_builders import nip, regency_rows, write_book
+from org_builders import holder, nip, regency_rows, with_acting, write_book
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,11 +116,15 @@ def test_a_missing_column_and_csv_files(tmp_path: Path):
 
 def test_the_shipped_template_is_what_make_template_makes():
     shipped, made = load_workbook(imports.TEMPLATE), imports.make_template()
-    assert shipped.sheetnames == made.sheetnames == ["unit", "jabatan", "pegawai", "petunjuk"]
+    assert shipped.sheetnames == made.sheetnames == ["unit", "jabatan", "pegawai", "plt",
+                                                     "petunjuk"]
     for name in made.sheetnames:
         assert [list(r) for r in shipped[name].iter_rows(values_only=True)] == \
             [list(r) for r in made[name].iter_rows(values_only=True)], name
     assert shipped["pegawai"].column_dimensions["A"].number_format == "@"
+    assert shipped["plt"].column_dimensions["A"].number_format == "@"
+    assert [r[0] for r in shipped["plt"].iter_rows(values_only=True)] == \
+        ["nip"]  # the header row only
 
 
 def test_the_docs_describe_every_column():
@@ -128,3 +133,92 @@ def test_the_docs_describe_every_column():
         assert f"`{sheet}`" in doc
         for c in cols:
             assert f"| `{c.name}` |" in doc, (sheet, c.name)
+
+
+KNOWN = Known(offices=frozenset({"kantor-bupati"}),
+              employees=frozenset({"196901011990031001"}))  # one person only in the database
+
+
+def test_plt_sheet_good_rows_are_read_and_every_bad_row_is_named(tmp_path: Path):
+    rows = with_acting(regency_rows())
+    sekre, kabid_pos = rows["plt"][0][0], rows["plt"][0][1]
+    dinkes_sekre = rows["plt"][1][0]
+    rows["plt"] += [
+        [dinkes_sekre, "DINKES-BID1-KEPALA", "Plh.", "12-10-2026", "16/10/2026", ""],   # row 4
+        ["196901011990031001", "BKPSDM-KEPALA", "PLT", date(2026, 11, 1),
+         date(2027, 1, 31), "821/5/2026"],                                              # row 5
+        [nip(900), kabid_pos, "plt", date(2026, 10, 1), date(2026, 10, 31), None],      # row 6
+        [sekre, "DISDIK-KADIS", "plt", date(2026, 10, 1), date(2026, 10, 31), None],    # row 7
+        [sekre, kabid_pos, "pj", date(2027, 1, 1), date(2027, 1, 31), None],            # row 8
+        [sekre, kabid_pos, "plh", date(2027, 2, 10), date(2027, 2, 1), None],           # row 9
+        [sekre, kabid_pos, "plh", "31-09-2026", date(2026, 10, 2), None],               # row 10
+        [sekre, kabid_pos, "plt", date(2026, 10, 1), date(2026, 11, 30), None],         # row 11
+        [int(sekre), kabid_pos, "plh", date(2027, 3, 1), date(2027, 3, 5), None],       # row 12
+        [sekre, kabid_pos, "plh", date(2027, 4, 1), None, None],                        # row 13
+    ]
+    path = write_book(rows, tmp_path / "plt.xlsx")
+    got = [str(p) for p in check(imports.read(path), KNOWN)]
+    assert got == [
+        f"Plt/Plh baris 6, kolom nip: pegawai {nip(900)} tidak ada di lembar pegawai maupun "
+        "di basis data",
+        "Plt/Plh baris 7, kolom id_jabatan: jabatan tidak dikenal: DISDIK-KADIS",
+        "Plt/Plh baris 8, kolom jenis: jenis penugasan tidak dikenal: 'pj' (pilihan: plt, plh)",
+        "Plt/Plh baris 9, kolom tanggal_selesai: tanggal selesai 2027-02-01 sebelum tanggal "
+        "mulai 2027-02-10",
+        "Plt/Plh baris 10, kolom tanggal_mulai: tanggal tidak valid: '31-09-2026' (pakai "
+        "YYYY-MM-DD atau DD-MM-YYYY)",
+        f"Plt/Plh baris 11, kolom tanggal_mulai: penugasan {sekre} di {kabid_pos} mulai "
+        "2026-10-01 ganda (sudah ada di baris 2)",
+        "Plt/Plh baris 12, kolom nip: NIP tersimpan sebagai angka (digit bisa hilang); format "
+        "kolom nip sebagai Teks",
+        "Plt/Plh baris 13, kolom tanggal_selesai: wajib diisi",
+    ]
+    # without a database, a NIP outside the file cannot be checked (as offices are not)
+    assert not any("nip" in p.column and "basis data" in p.message
+                   for p in check(imports.read(path)))
+
+    rows["plt"] = rows["plt"][:4]
+    parsed = parse(imports.read(write_book(rows, tmp_path / "good.xlsx")), KNOWN)
+    assert parsed.acting == [
+        ActingAssignment(sekre, kabid_pos, date(2026, 10, 1), date(2026, 12, 31), ActingKind.PLT,
+                         "800/112/BKPSDM/2026"),
+        ActingAssignment(dinkes_sekre, "DINKES-KEPALA", date(2026, 10, 12), date(2026, 10, 16),
+                         ActingKind.PLH),
+        ActingAssignment(dinkes_sekre, "DINKES-BID1-KEPALA", date(2026, 10, 12),
+                         date(2026, 10, 16), ActingKind.PLH),
+        ActingAssignment("196901011990031001", "BKPSDM-KEPALA", date(2026, 11, 1),
+                         date(2027, 1, 31), ActingKind.PLT, "821/5/2026"),
+    ]
+    assert parsed.total == 19 + 25 + 199 + 4
+
+
+def test_the_plt_sheet_is_optional_but_checked_when_present(tmp_path: Path):
+    """An export made before the plt sheet existed still imports cleanly."""
+    path = write_book(regency_rows(), tmp_path / "old.xlsx")
+    wb = load_workbook(path)
+    wb.remove(wb["plt"])
+    wb.save(path)
+    assert check(imports.read(path), KNOWN) == []
+    wb = load_workbook(path)
+    ws = wb.create_sheet("PLT")  # sheet names are case-insensitive
+    ws.append(["nip", "id_jabatan", "tanggal_mulai", "tanggal_selesai"])
+    ws.append([holder(regency_rows(), "DISDIK-SEKRE-KEPALA"), "DISDIK-BID1-KEPALA",
+               date(2026, 10, 1), date(2026, 10, 31)])
+    wb.save(path)
+    assert [str(p) for p in check(imports.read(path), KNOWN)] == [
+        "Plt/Plh baris 1, kolom jenis: kolom wajib tidak ada di baris judul",
+        "Plt/Plh baris 2, kolom jenis: wajib diisi",
+    ]
+
+
+def test_a_plt_csv_beside_the_others(tmp_path: Path):
+    rows = with_acting(regency_rows())
+    for sheet, cols in COLUMNS.items():
+        lines = [",".join(c.name for c in cols)]
+        for r in rows[sheet]:
+            lines.append(",".join("" if v is None else str(v) for v in r))
+        (tmp_path / f"{sheet}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parsed = parse(imports.read(tmp_path), KNOWN)
+    assert [(a.kind, a.start, a.end) for a in parsed.acting] == [
+        (ActingKind.PLT, date(2026, 10, 1), date(2026, 12, 31)),
+        (ActingKind.PLH, date(2026, 10, 12), date(2026, 10, 16))]

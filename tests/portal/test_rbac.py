@@ -54,6 +54,8 @@ def expected(path_kind: str, role: str | None) -> int:
         return 200 if role in READERS else 403
     if path_kind == "org_index":
         return 200 if role in {"admin", "admin_bkpsdm"} else 403
+    if path_kind == "org_job":  # no such import job here
+        return 404 if role in {"admin", "admin_bkpsdm"} else 403
     if path_kind in ("tpp_index", "tpp_run", "tpp_job"):
         readers = {"admin", "admin_bkpsdm", "pimpinan", "auditor"}
         allowed = readers if path_kind != "tpp_job" else {"admin", "admin_bkpsdm"}
@@ -127,7 +129,7 @@ def paths(events: dict[str, str]) -> dict[str, str]:
     return {"login": "/masuk", "activate": "/aktivasi", "healthz": "/healthz",
             "static": "/static/vendor/MANIFEST.json", "password": "/kata-sandi", "today": "/",
             "api": "/api/checkins", "my_month": "/bulan-saya", "tpp_index": "/tpp/",
-            "org_index": "/organisasi/impor",
+            "org_index": "/organisasi/impor", "org_job": "/organisasi/impor/tugas/999999",
             "tpp_run": "/tpp/run/999999", "tpp_job": "/tpp/job/999999",
             "photo_a": f"/checkins/{events[NIP_A]}/photo.jpg",
             "photo_b": f"/checkins/{events[NIP_B]}/photo.jpg", "recap": "/rekap",
@@ -147,9 +149,9 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "tpp.job_progress": [],
                "attendance.team": ["recap"], "attendance.team_xlsx": ["recap_xlsx"],
                "attendance.person": ["person_a", "person_b"],
-               # the upload, apply and downloads: tests/portal/test_org_pages.py
+               # the upload, apply, job fragment and downloads: tests/portal/test_org_pages.py
                "org.index": ["org_index"], "org.check": [], "org.apply": [], "org.template": [],
-               "org.export": []}
+               "org.export": [], "org.job": ["org_job"], "org.job_progress": []}
 
 
 def test_every_route_is_declared_and_in_the_access_matrix(portal):

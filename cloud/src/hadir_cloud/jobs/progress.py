@@ -105,6 +105,13 @@ def requeue(conn: psycopg.Connection, job_id: int) -> None:
                  "WHERE job_id = %s", (job_id,))
 
 
+def workers_alive(conn: psycopg.Connection) -> int:
+    """Workers whose heartbeat is fresh: 0 means a queued job waits for someone to start one."""
+    row = conn.execute("SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat >= "
+                       "now() - make_interval(secs => %s)", (STALLED_AFTER_S,)).fetchone()
+    return int(row[0]) if row else 0
+
+
 def get(conn: psycopg.Connection, job_id: int) -> Progress | None:
     """One job's progress, or None when no such job was recorded."""
     row = conn.execute(

@@ -1,13 +1,20 @@
-"""Hadir's jobs. First: the monthly TPP run, the same code path as `hadir-cloud tpp run`."""
+"""Hadir's jobs: the monthly TPP run (the same code path as `hadir-cloud tpp run`) and the
+organisation import's apply (the same `org.store.apply` as `hadir-cloud org import --apply`)."""
 
 from __future__ import annotations
 
+import io
 import logging
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import psycopg
 from procrastinate import App, JobContext
 
+from ..org import imports as org_imports
+from ..org import store as org_store
+from ..org import uploads as org_uploads
 from ..tpp import store
 from ..tpp.calendar import CalendarError, month_bounds
 from ..tpp.rules import NoRuleSetError, RuleSetError
@@ -22,6 +29,11 @@ EXPECTED = (RuleSetError, NoRuleSetError, NoScheduleError, ScheduleError, Calend
             UnknownPositionClassError, store.StoreError, store.UnknownEmployeeError,
             store.RunNotFoundError)
 TPP_KIND = "tpp_run"
+ORG_KIND = "org_import"
+#: one org import at a time (two would upsert the same rows in two transactions)
+ORG_LOCK = "org:import"
+#: an org import reports progress every this many rows
+ORG_CHUNK = 200
 #: Namespace of our tasks: task names are "hadir:<name>".
 NAMESPACE = "hadir"
 
@@ -83,10 +95,95 @@ def tpp_run(context: JobContext, month: str, by: str, unit: str | None = None,
     return run_tpp(url, context.job.id, month, by, unit, reason, workers, final)
 
 
+def org_label(filename: str) -> str:
+    """What an org import job is called on a page."""
+    return f"Impor organisasi: {filename}"
+
+
+def every(n: int, advance: Callable[[int], None]) -> Callable[[int, int], None]:
+    """A `progress(done, total)` that passes on progress in steps of `n` and at the end."""
+    reported = 0
+
+    def report(done: int, total: int) -> None:
+        nonlocal reported
+        if done - reported >= n or done == total:
+            advance(done - reported)
+            reported = done
+
+    return report
+
+
+def _problems_text(problems: list[org_imports.Problem], shown: int = 5) -> str:
+    more = len(problems) - shown
+    return (f"berkas bermasalah, tidak ada yang disimpan: {len(problems)} masalah — "
+            + "; ".join(str(p) for p in problems[:shown]) + (f"; dan {more} lagi" if more > 0
+                                                              else ""))
+
+
+def run_org_import(url: str, job_id: int, token: str, by: str, mark_leavers: bool = False,
+                   day: str | None = None) -> dict[str, Any]:
+    """Apply a kept upload (`org.uploads`) in one transaction, reporting progress in
+    job_progress[job_id] every ORG_CHUNK rows from a separate connection (the apply's own
+    transaction holds the data until it commits). `mark_leavers`: the file is complete for its
+    OPDs and whoever of theirs it leaves out leaves on `day` (ISO date).
+
+    The upload is deleted when the job ends: with the data when it succeeds, after it when it
+    fails (a failure stores nothing; the message, in Bahasa, is in job_progress).
+    """
+    with psycopg.connect(url, autocommit=True) as reporter:
+        try:
+            leavers_on = (date.fromisoformat(day) if day else date.today()) if mark_leavers \
+                else None
+            result = _run_org_import(url, reporter, job_id, token, by, leavers_on)
+        except (JobError, org_store.OrgStoreError, org_imports.ImportProblems) as err:
+            message = (_problems_text(err.problems)
+                       if isinstance(err, org_imports.ImportProblems) else str(err))
+            progress.fail(reporter, job_id, message)
+            org_uploads.delete(reporter, token)
+            raise JobError(message) from err
+        except Exception as err:
+            logger.exception("job %s (org import) failed", job_id)
+            progress.fail(reporter, job_id, f"kesalahan tak terduga: {type(err).__name__}: {err}")
+            org_uploads.delete(reporter, token)
+            raise
+        progress.finish(reporter, job_id, result, result["message"])
+    return result
+
+
+def _run_org_import(url: str, reporter: psycopg.Connection, job_id: int, token: str, by: str,
+                    leavers_on: date | None) -> dict[str, Any]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        upload = org_uploads.get(conn, token)
+        if upload is None:
+            raise JobError("unggahan tidak ditemukan (sudah diterapkan atau kedaluwarsa); "
+                           "unggah berkasnya lagi")
+        try:
+            book = org_imports.read_xlsx(io.BytesIO(upload.data))
+        except (OSError, ValueError, KeyError) as err:
+            raise JobError(f"berkas {upload.filename} tidak dapat dibaca: {err}") from err
+        parsed = org_imports.parse(book, org_store.known(conn))  # the database may have moved on
+        progress.start(reporter, job_id, ORG_KIND, org_label(upload.filename), parsed.total)
+        with conn.transaction():
+            applied = org_store.apply(conn, parsed, every(ORG_CHUNK, lambda n: progress.advance(
+                reporter, job_id, n)), leavers_on=leavers_on)
+            org_uploads.delete(conn, token)
+    return {**applied.as_dict(), "by": by,
+            "message": f"tersimpan ({upload.filename}, oleh {by}): {applied.summary()}"}
+
+
+def org_import(context: JobContext, token: str, by: str, mark_leavers: bool = False,
+               day: str | None = None) -> dict[str, Any]:
+    """The org import's apply as a job; no retries: a failure stores nothing and is recorded."""
+    assert context.job.id is not None  # a fetched job always has its id
+    url = context.additional_context["conninfo"]
+    return run_org_import(url, context.job.id, token, by, mark_leavers, day)
+
+
 def register(app: App) -> None:
     """Register every task on an App (each App gets its own Task objects: a procrastinate
     Blueprint can be added to one App only)."""
     app.task(name=f"{NAMESPACE}:{TPP_KIND}", pass_context=True, retry=False)(tpp_run)
+    app.task(name=f"{NAMESPACE}:{ORG_KIND}", pass_context=True, retry=False)(org_import)
 
 
 def defer_tpp_run(app: App, url: str, month: str, by: str, unit: str | None = None,
@@ -98,4 +195,23 @@ def defer_tpp_run(app: App, url: str, month: str, by: str, unit: str | None = No
         job_id: int = task.configure(connection=conn, lock=lock_name(month, unit)).defer(
             month=month, by=by, unit=unit, reason=reason, workers=workers, final=final)
         progress.create(conn, job_id, TPP_KIND, tpp_label(month, unit))
+    return job_id
+
+
+def defer_org_import(app: App, url: str, token: str, by: str, mark_leavers: bool,
+                     day: date) -> int:
+    """Queue the apply of a kept upload and its progress row in one transaction; returns the job
+    id (the same job again when the upload's apply is already queued)."""
+    task = app.tasks[f"{NAMESPACE}:{ORG_KIND}"]
+    with psycopg.connect(url) as conn:
+        kept = org_uploads.claim(conn, token)
+        if kept is None:
+            raise JobError("unggahan sudah kedaluwarsa; unggah berkasnya lagi")
+        filename, queued = kept
+        if queued is not None:
+            return queued
+        job_id: int = task.configure(connection=conn, lock=ORG_LOCK).defer(
+            token=token, by=by, mark_leavers=mark_leavers, day=day.isoformat())
+        progress.create(conn, job_id, ORG_KIND, org_label(filename))
+        org_uploads.attach_job(conn, token, job_id)
     return job_id

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
 import psycopg
 
-from . import imports, store
+from . import imports, sheets, store
+from .domain import Member
 
 
 def _url(ctx: click.Context) -> str | None:
@@ -48,8 +50,8 @@ def org(ctx: click.Context, database_url: str | None) -> None:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Berkas XLSX yang dibuat.")
 def template(out: Path) -> None:
-    """Buat templat impor XLSX (lembar unit, jabatan, pegawai dan petunjuk)."""
-    imports.write_template(out)
+    """Buat templat impor XLSX (lembar unit, jabatan, pegawai, plt dan petunjuk)."""
+    sheets.write_template(out)
     click.echo(f"templat ditulis ke {out}")
 
 
@@ -57,11 +59,17 @@ def template(out: Path) -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--apply", "do_apply", is_flag=True,
               help="Simpan ke basis data (tanpa ini: uji saja, tidak ada yang disimpan).")
+@click.option("--tandai-keluar", "mark_leavers", is_flag=True,
+              help="Lembar pegawai lengkap untuk OPD-nya: pegawai OPD itu yang tidak ada di "
+                   "berkas diberi tanggal keluar hari ini (data dan riwayatnya tetap).")
 @click.pass_context
-def import_(ctx: click.Context, path: Path, do_apply: bool) -> None:
-    """Periksa berkas impor (XLSX, atau folder unit.csv/jabatan.csv/pegawai.csv); dengan
-    --apply simpan semuanya atau tidak sama sekali. Keluar 1 bila ada masalah."""
+def import_(ctx: click.Context, path: Path, do_apply: bool, mark_leavers: bool) -> None:
+    """Periksa berkas impor (XLSX, atau folder unit.csv/jabatan.csv/pegawai.csv/plt.csv);
+    dengan --apply simpan semuanya atau tidak sama sekali. Keluar 1 bila ada masalah."""
     book = _read(path)
+    if mark_leavers and not _url(ctx):
+        raise click.ClickException("--tandai-keluar perlu basis data: --database-url atau "
+                                   "HADIR_DATABASE_URL")
     conn = _connect(ctx) if (do_apply or _url(ctx)) else None
     try:
         known = store.known(conn) if conn is not None else imports.Known()
@@ -74,24 +82,39 @@ def import_(ctx: click.Context, path: Path, do_apply: bool) -> None:
                        + (" (tidak ada yang disimpan)" if do_apply else ""), err=True)
             ctx.exit(1)
         if conn is None:
-            click.echo(f"{rows} baris tanpa masalah (kantor tidak diperiksa: tanpa basis data)")
+            click.echo(f"{rows} baris tanpa masalah (kantor dan NIP Plt/Plh tidak diperiksa: "
+                       "tanpa basis data)")
             return
+        parsed = imports.parse(book, known)
+        today = date.today()
+        _say_leavers(store.leavers_of(conn, parsed, today), today, mark_leavers)
         if not do_apply:
             click.echo(f"{rows} baris tanpa masalah; jalankan lagi dengan --apply untuk menyimpan")
             return
-        parsed = imports.parse(book, known)
-        with click.progressbar(length=parsed.total, label="menyimpan") as bar:
+        with click.progressbar(length=parsed.total, label="menyimpan", show_pos=True) as bar:
             def progress(done: int, total: int) -> None:
                 bar.update(done - bar.pos)
             try:
-                result = store.apply(conn, parsed, progress)
+                result = store.apply(conn, parsed, progress,
+                                     leavers_on=today if mark_leavers else None)
             except store.OrgStoreError as err:
                 raise click.ClickException(str(err)) from err
-        ins, upd = result.inserted, result.updated
-        click.echo("tersimpan: " + ", ".join(f"{k} {ins[k]} baru/{upd[k]} berubah" for k in ins))
+        click.echo("tersimpan: " + result.summary())
     finally:
         if conn is not None:
             conn.close()
+
+
+def _say_leavers(gone: list[Member], day: date, mark: bool) -> None:
+    if not gone:
+        return
+    if not mark:
+        click.echo(f"{len(gone)} pegawai OPD di berkas tidak tercantum di lembar pegawai (tidak "
+                   "diubah; --tandai-keluar untuk menandai mereka keluar)")
+        return
+    click.echo(f"akan ditandai keluar: {len(gone)} pegawai (tanggal keluar {day})")
+    for m in gone:
+        click.echo(f"  {m.nip}  {m.name}  ({m.unit_id})")
 
 
 @org.command("export")
@@ -99,7 +122,7 @@ def import_(ctx: click.Context, path: Path, do_apply: bool) -> None:
               help="Berkas XLSX yang ditulis (bentuk sama dengan templat impor).")
 @click.pass_context
 def export(ctx: click.Context, out: Path) -> None:
-    """Ekspor unit, jabatan dan pegawai ke XLSX yang dapat diimpor kembali."""
+    """Ekspor unit, jabatan, pegawai dan Plt/Plh ke XLSX yang dapat diimpor kembali."""
     with _connect(ctx) as conn:
         n = store.export_xlsx(conn, out)
     click.echo(f"{n} pegawai diekspor ke {out}")

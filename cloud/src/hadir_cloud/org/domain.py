@@ -12,6 +12,9 @@ Plain data in, plain data out; no database. Decisions written down here:
   position wins. A vacant head (no definitive holder and no acting one) is skipped upward;
   the person is never their own atasan (a Plt Kabid's own atasan is above the Kabid).
 - A past day is computed with the position and unit the person had that day.
+- An import that is complete for its OPDs (`leavers`) covers the OPD of every unit its people
+  work in, with the OPD's whole subtree; a unit above every OPD (the regency's own) covers
+  only itself. Whoever works in a covered unit and is absent from the file has left.
 """
 
 from __future__ import annotations
@@ -103,13 +106,15 @@ class Assignment:
 
 @dataclass(frozen=True)
 class ActingAssignment:
-    """A Plt/Plh: holds the position's powers from `start` to `end` inclusive."""
+    """A Plt/Plh: holds the position's powers from `start` to `end` inclusive; `basis` is the
+    decree (SK or surat perintah) number. One per person, position and start."""
 
     nip: str
     position_id: str
     start: date
     end: date
     kind: ActingKind = ActingKind.PLT
+    basis: str = ""
 
     def covers(self, day: date) -> bool:
         """Whether the acting assignment is in force on `day`."""
@@ -216,3 +221,51 @@ def subtree(unit_id: str, units: Mapping[str, Unit]) -> set[str]:
             out.add(uid)
             todo.extend(children.get(uid, ()))
     return out
+
+
+def opd_of(unit_id: str, units: Mapping[str, Unit]) -> str | None:
+    """The OPD a unit belongs to (itself when it is one), or None above every OPD."""
+    seen: set[str] = set()
+    uid: str | None = unit_id
+    while uid is not None and uid not in seen and uid in units:
+        seen.add(uid)
+        if units[uid].kind is UnitKind.OPD:
+            return uid
+        uid = units[uid].parent_id
+    return None
+
+
+def covered_units(unit_ids: Iterable[str], units: Mapping[str, Unit]) -> set[str]:
+    """The units an import complete for its OPDs speaks for: the OPD (and its subtree) of
+    every unit given; a unit above every OPD covers only itself."""
+    out: set[str] = set()
+    for uid in set(unit_ids):
+        opd = opd_of(uid, units)
+        if opd is None:
+            out.add(uid)
+        elif opd not in out:
+            out |= subtree(opd, units)
+    return out
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person as the leavers rule sees them."""
+
+    nip: str
+    name: str
+    unit_id: str
+    join_date: date
+    leave_date: date | None = None
+
+
+def leavers(members: Iterable[Member], present: Iterable[str], covered: set[str],
+            day: date) -> list[Member]:
+    """Who leaves on `day` when a file is complete for the `covered` units: people of those
+    units absent from the file (`present` NIPs) who have joined by `day` and have not left
+    by it (a leave date after `day` is brought forward). Sorted by unit, then NIP."""
+    here = set(present)
+    out = [m for m in members
+           if m.unit_id in covered and m.nip not in here and m.join_date <= day
+           and (m.leave_date is None or m.leave_date > day)]
+    return sorted(out, key=lambda m: (m.unit_id, m.nip))

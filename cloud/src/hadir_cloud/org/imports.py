@@ -1,9 +1,9 @@
-"""Read and check an org import (units, positions, employees) from XLSX or CSV; pure.
+"""Read and check an org import (units, positions, employees, Plt/Plh) from XLSX or CSV; pure.
 
 The shape follows SIMPEG/SIASN exports: one sheet (or CSV file) per table, a header row,
 one record per row. Every problem names the sheet, the spreadsheet row, the column and says
 what is wrong in Bahasa Indonesia; `check` lists them all (a dry run), `parse` refuses to
-return data while any remain. Columns: `docs/org-import.md` and `COLUMNS` below.
+return data while any remain. Columns: `docs/org-import.md` and `sheets.COLUMNS`.
 """
 
 from __future__ import annotations
@@ -14,68 +14,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from hadir_protocol.identifiers import EMPLOYEE_ID_RE, nip_problem
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from .domain import ESELON, Position, PositionKind, Unit, UnitKind
-
-SHEETS: tuple[str, ...] = ("unit", "jabatan", "pegawai")
-STAFF_KINDS: tuple[str, ...] = ("ASN", "PPPK", "honorer")
-TEMPLATE = Path(__file__).resolve().parent / "template.xlsx"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of an import sheet."""
-
-    name: str
-    required: bool
-    description: str
-    example: str
-
-
-COLUMNS: dict[str, tuple[Column, ...]] = {
-    "unit": (
-        Column("id_unit", True, "Kode unit, unik", "DISDIK-BID-SD"),
-        Column("nama_unit", True, "Nama unit", "Bidang Pembinaan SD"),
-        Column("jenis_unit", True, "pemkab, opd, sekretariat, bidang, bagian, seksi, subbag, "
-               "sekolah", "bidang"),
-        Column("id_unit_induk", False, "Kode unit di atasnya; kosong untuk yang teratas",
-               "DISDIK"),
-        Column("kabupaten", True, "Nama kabupaten", "Buton Tengah"),
-    ),
-    "jabatan": (
-        Column("id_jabatan", True, "Kode jabatan, unik", "DISDIK-KABID-SD"),
-        Column("nama_jabatan", True, "Nama jabatan", "Kepala Bidang Pembinaan SD"),
-        Column("jenis_jabatan", True, "struktural, fungsional, pelaksana", "struktural"),
-        Column("eselon", False, "Wajib untuk struktural (II.a … IV.b), kosong untuk lainnya",
-               "III.b"),
-        Column("id_unit", True, "Unit tempat jabatan berada", "DISDIK-BID-SD"),
-        Column("kepala_unit", False, "ya bila jabatan ini memimpin unitnya (satu per unit)",
-               "ya"),
-        Column("id_jabatan_atasan", False, "Atasan langsung bila berbeda dari kepala unit",
-               ""),
-    ),
-    "pegawai": (
-        Column("nip", True, "NIP 18 angka (ASN), NI PPPK 18 angka, atau ID honorer; "
-               "format sel Teks", "198503122010011003"),
-        Column("nama", True, "Nama lengkap dengan gelar", "Budi Santoso, S.Pd."),
-        Column("jenis_pegawai", True, "ASN, PPPK, honorer", "ASN"),
-        Column("id_unit", True, "Unit kerja", "DISDIK-BID-SD"),
-        Column("id_jabatan", False, "Jabatan sekarang (harus di unit yang sama)",
-               "DISDIK-KABID-SD"),
-        Column("tmt_jabatan", False, "Tanggal mulai jabatan; wajib bila ada id_jabatan",
-               "2024-01-02"),
-        Column("kelas_jabatan", True, "Kelas jabatan untuk TPP", "9"),
-        Column("kelompok_jadwal", True, "Kelompok jam kerja", "kantor"),
-        Column("id_kantor", True, "Kantor tempat absen (sudah terdaftar)", "kantor-bupati"),
-        Column("tmt_masuk", True, "Tanggal mulai bekerja", "2010-01-01"),
-        Column("tanggal_keluar", False, "Tanggal berhenti/pensiun; kosong bila masih aktif", ""),
-    ),
-}
-SHEET_LABEL = {"unit": "Unit", "jabatan": "Jabatan", "pegawai": "Pegawai"}
+from .domain import ESELON, ActingAssignment, ActingKind, Position, PositionKind, Unit, UnitKind
+from .sheets import (  # noqa: F401 - the import's shape, kept importable from here
+    COLUMNS,
+    OPTIONAL_SHEETS,
+    SHEET_LABEL,
+    SHEET_ORDER,
+    SHEETS,
+    STAFF_KINDS,
+    TEMPLATE,
+    Column,
+    make_template,
+    new_workbook,
+    write_template,
+)
 
 
 @dataclass(frozen=True)
@@ -125,11 +82,12 @@ class Parsed:
     units: list[Unit] = field(default_factory=list)
     positions: list[Position] = field(default_factory=list)
     employees: list[EmployeeRow] = field(default_factory=list)
+    acting: list[ActingAssignment] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         """Rows to apply."""
-        return len(self.units) + len(self.positions) + len(self.employees)
+        return len(self.units) + len(self.positions) + len(self.employees) + len(self.acting)
 
 
 @dataclass(frozen=True)
@@ -139,6 +97,7 @@ class Known:
     units: frozenset[str] = frozenset()
     positions: Mapping[str, str] = field(default_factory=dict)  # position id -> unit id
     offices: frozenset[str] | None = None  # None: not checked (no database at hand)
+    employees: frozenset[str] | None = None  # NIPs; None: not checked (no database at hand)
 
 
 class ImportProblems(ValueError):
@@ -165,8 +124,9 @@ def _sheet(name: str, values: list[list[Any]]) -> Sheet:
     return Sheet(name, header, rows)
 
 
-def read_xlsx(path: Path) -> dict[str, Sheet]:
-    """The three sheets of an XLSX (sheet names case-insensitive); a missing one is empty."""
+def read_xlsx(path: Path | IO[bytes]) -> dict[str, Sheet]:
+    """The sheets of an XLSX file or stream (sheet names case-insensitive); a missing one is
+    empty."""
     wb = load_workbook(path, read_only=True, data_only=True)
     try:
         by_name = {ws.title.strip().lower(): ws for ws in wb.worksheets}
@@ -177,7 +137,8 @@ def read_xlsx(path: Path) -> dict[str, Sheet]:
 
 
 def read_csv_dir(path: Path) -> dict[str, Sheet]:
-    """`unit.csv`, `jabatan.csv`, `pegawai.csv` in a directory (UTF-8, comma or semicolon)."""
+    """`unit.csv`, `jabatan.csv`, `pegawai.csv` and `plt.csv` in a directory (UTF-8, comma or
+    semicolon)."""
     out = {}
     for s in SHEETS:
         f = path / f"{s}.csv"
@@ -197,13 +158,18 @@ def read(path: Path) -> dict[str, Sheet]:
 
 # ---------------------------------------------------------------- checking
 
+_NIP_AS_NUMBER = ("NIP tersimpan sebagai angka (digit bisa hilang); format kolom nip sebagai "
+                  "Teks")
 _DATE_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 
 
 class _Checker:
     def __init__(self, sheet: Sheet, problems: list[Problem]) -> None:
         self.sheet, self.problems = sheet, problems
+        absent = not sheet.header and not sheet.rows
         for col in COLUMNS[sheet.name]:
+            if absent and sheet.name in OPTIONAL_SHEETS:
+                break
             if col.required and col.name not in sheet.header:
                 self.add(1, col.name, "kolom wajib tidak ada di baris judul")
 
@@ -369,8 +335,7 @@ def _employees(sheet: Sheet, unit_ids: set[str], position_unit: Mapping[str, str
         join = ck.day(row, v, "tmt_masuk", True)
         leave = ck.day(row, v, "tanggal_keluar", False)
         if isinstance(raw_nip, (int, float)):
-            ck.add(row, "nip", "NIP tersimpan sebagai angka (digit bisa hilang); "
-                   "format kolom nip sebagai Teks")
+            ck.add(row, "nip", _NIP_AS_NUMBER)
         elif nip and kind and (why := _staff_id_problem(kind, nip)):
             ck.add(row, "nip", f"NIP {nip} tidak valid: {why}")
         if nip in first:
@@ -398,6 +363,40 @@ def _employees(sheet: Sheet, unit_ids: set[str], position_unit: Mapping[str, str
     return out
 
 
+def _acting(sheet: Sheet, nips: set[str], position_unit: Mapping[str, str], known: Known,
+            problems: list[Problem]) -> list[ActingAssignment]:
+    ck, out, first = _Checker(sheet, problems), [], dict[tuple[str, str, date], int]()
+    kinds = tuple(k.value for k in ActingKind)
+    for row, v in sheet.rows:
+        before = len(problems)
+        raw_nip = v.get("nip")
+        nip = ck.text(row, v, "nip", True)
+        pos = ck.text(row, v, "id_jabatan", True)
+        kind = _choice(ck, row, "jenis", ck.text(row, v, "jenis", True).rstrip("."), kinds,
+                       "jenis penugasan")
+        start = ck.day(row, v, "tanggal_mulai", True)
+        end = ck.day(row, v, "tanggal_selesai", True)
+        basis = ck.text(row, v, "nomor_sk", False)
+        if isinstance(raw_nip, (int, float)):
+            ck.add(row, "nip", _NIP_AS_NUMBER)
+        elif nip and nip not in nips and known.employees is not None \
+                and nip not in known.employees:
+            ck.add(row, "nip", f"pegawai {nip} tidak ada di lembar pegawai maupun di basis data")
+        if pos and pos not in position_unit:
+            ck.add(row, "id_jabatan", f"jabatan tidak dikenal: {pos}")
+        if start and end and end < start:
+            ck.add(row, "tanggal_selesai", f"tanggal selesai {end} sebelum tanggal mulai {start}")
+        key = (nip, pos, start) if nip and pos and start else None
+        if key is not None and key in first:
+            ck.add(row, "tanggal_mulai", f"penugasan {nip} di {pos} mulai {start} ganda "
+                   f"(sudah ada di baris {first[key]})")
+        elif key is not None:
+            first[key] = row
+        if len(problems) == before and nip and pos and kind and start and end:
+            out.append(ActingAssignment(nip, pos, start, end, ActingKind(kind), basis))
+    return out
+
+
 def _check(book: Mapping[str, Sheet], known: Known) -> tuple[Parsed, list[Problem]]:
     problems: list[Problem] = []
     units = _units(book["unit"], known, problems)
@@ -410,8 +409,12 @@ def _check(book: Mapping[str, Sheet], known: Known) -> tuple[Parsed, list[Proble
         if pid and pid not in position_unit:
             position_unit[pid] = str(v.get("id_unit") or "").strip()
     employees = _employees(book["pegawai"], unit_ids, position_unit, known, problems)
-    problems.sort(key=lambda p: (SHEETS.index(p.sheet.lower()), p.row))
-    return Parsed(units, positions, employees), problems
+    # a person rejected for their own row is still "in the file" for the Plt sheet
+    nips = {str(v.get("nip") or "").strip() for _, v in book["pegawai"].rows}
+    acting = _acting(book.get("plt", Sheet("plt", [], [])), nips, position_unit, known,
+                     problems)
+    problems.sort(key=lambda p: (SHEET_ORDER[p.sheet], p.row))
+    return Parsed(units, positions, employees, acting), problems
 
 
 def check(book: Mapping[str, Sheet], known: Known = Known()) -> list[Problem]:
@@ -425,37 +428,3 @@ def parse(book: Mapping[str, Sheet], known: Known = Known()) -> Parsed:
     if problems:
         raise ImportProblems(problems)
     return parsed
-
-
-# ---------------------------------------------------------------- writing
-
-def new_workbook() -> Workbook:
-    """An empty workbook with the three sheets, their header rows and NIP as text."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for s in SHEETS:
-        ws = wb.create_sheet(s)
-        ws.append([c.name for c in COLUMNS[s]])
-        for i, c in enumerate(COLUMNS[s]):
-            ws.column_dimensions[chr(ord("A") + i)].width = max(14, len(c.name) + 4)
-    # Excel turns an 18-digit number into 1.98503E+17; keep NIP as text
-    wb["pegawai"].column_dimensions["A"].number_format = "@"
-    return wb
-
-
-def make_template() -> Workbook:
-    """The import template: the three empty sheets and a `petunjuk` sheet of columns."""
-    wb = new_workbook()
-    ws = wb.create_sheet("petunjuk")
-    ws.append(["lembar", "kolom", "wajib", "keterangan", "contoh"])
-    for s in SHEETS:
-        for c in COLUMNS[s]:
-            ws.append([s, c.name, "ya" if c.required else "tidak", c.description,
-                       c.example or "(kosong)"])
-    ws.column_dimensions["D"].width = 70
-    return wb
-
-
-def write_template(path: Path) -> None:
-    """Save the import template to `path`."""
-    make_template().save(path)

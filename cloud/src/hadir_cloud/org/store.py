@@ -5,13 +5,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
 
-from .domain import ActingAssignment, ActingKind, Assignment, Position, PositionKind, Unit, UnitKind
-from .imports import EmployeeRow, Known, Parsed, new_workbook
+from .domain import (
+    ActingAssignment,
+    ActingKind,
+    Assignment,
+    Member,
+    Position,
+    PositionKind,
+    Unit,
+    UnitKind,
+    covered_units,
+    leavers,
+)
+from .imports import EmployeeRow, Known, Parsed
+from .sheets import new_workbook
 
 logger = logging.getLogger(__name__)
 
@@ -22,19 +34,33 @@ class OrgStoreError(RuntimeError):
     """The database refused the import; nothing was written."""
 
 
+#: the kinds of record an apply counts, in the order they are applied
+KINDS = ("unit", "jabatan", "pegawai", "penugasan", "plt")
+
+
 @dataclass
 class ApplyResult:
-    """How many records an apply inserted or changed (0 and 0: nothing to do)."""
+    """How many records an apply inserted or changed (0 and 0: nothing to do), and how many
+    people it marked as left (`leavers`; only when the file was declared complete)."""
 
-    inserted: dict[str, int] = field(default_factory=lambda: {"unit": 0, "jabatan": 0,
-                                                              "pegawai": 0, "penugasan": 0})
-    updated: dict[str, int] = field(default_factory=lambda: {"unit": 0, "jabatan": 0,
-                                                             "pegawai": 0, "penugasan": 0})
+    inserted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    leavers: int = 0
 
     @property
     def changed(self) -> int:
-        """Records inserted or changed, all kinds."""
-        return sum(self.inserted.values()) + sum(self.updated.values())
+        """Records inserted or changed, all kinds, and people marked as left."""
+        return sum(self.inserted.values()) + sum(self.updated.values()) + self.leavers
+
+    def summary(self) -> str:
+        """The counts in one Bahasa line, as the CLI and the job page say them."""
+        line = ", ".join(f"{k} {self.inserted[k]} baru/{self.updated[k]} berubah" for k in KINDS)
+        return line + f", ditandai keluar {self.leavers}"
+
+    def as_dict(self) -> dict[str, object]:
+        """The counts as JSON (a job's result)."""
+        return {"inserted": dict(self.inserted), "updated": dict(self.updated),
+                "leavers": self.leavers}
 
 
 @dataclass
@@ -48,11 +74,13 @@ class Chart:
 
 
 def known(conn: psycopg.Connection) -> Known:
-    """Unit, position and office ids already in the database (for checking an import)."""
+    """Unit, position and office ids and NIPs already in the database (for checking an
+    import)."""
     return Known(
         units=frozenset(r[0] for r in conn.execute("SELECT id FROM units")),
         positions={r[0]: r[1] for r in conn.execute("SELECT id, unit_id FROM positions")},
         offices=frozenset(r[0] for r in conn.execute("SELECT id FROM offices")),
+        employees=frozenset(r[0] for r in conn.execute("SELECT nip FROM employees")),
     )
 
 
@@ -113,6 +141,15 @@ WHERE (employees.name, employees.unit_id, employees.staff_kind, employees.positi
                       EXCLUDED.leave_date, EXCLUDED.office_id)
 RETURNING xmax = 0
 """
+_ACTING = """
+INSERT INTO acting_assignments (nip, position_id, kind, start_date, end_date, basis)
+VALUES (%s, %s, %s, %s, %s, %s)
+ON CONFLICT (nip, position_id, start_date) DO UPDATE SET kind = EXCLUDED.kind,
+    end_date = EXCLUDED.end_date, basis = EXCLUDED.basis
+WHERE (acting_assignments.kind, acting_assignments.end_date, acting_assignments.basis)
+    IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.end_date, EXCLUDED.basis)
+RETURNING xmax = 0
+"""
 
 
 def _assign(cur: psycopg.Cursor, e: EmployeeRow, result: ApplyResult) -> None:
@@ -141,15 +178,44 @@ def _assign(cur: psycopg.Cursor, e: EmployeeRow, result: ApplyResult) -> None:
     result.inserted["penugasan"] += 1
 
 
-def apply(conn: psycopg.Connection, parsed: Parsed, progress: Progress | None = None
-          ) -> ApplyResult:
-    """Upsert units and positions by id and employees by NIP in one transaction: every row
-    or none (a failure, or an exception from `progress`, leaves the database as it was).
+def leavers_of(conn: psycopg.Connection, parsed: Parsed, day: date) -> list[Member]:
+    """Who an apply of `parsed` complete for its OPDs marks as left on `day` (the dry run's
+    list, and the apply's own: inside its transaction the file's units are already stored)."""
+    rows = conn.execute("SELECT id, name, regency, parent_id, kind FROM units").fetchall()
+    units = {r[0]: Unit(r[0], r[1], UnitKind(r[4]), r[2], r[3]) for r in rows}
+    units.update({u.id: u for u in parsed.units})
+    covered = covered_units((e.unit_id for e in parsed.employees), units)
+    members = [Member(*r) for r in conn.execute(
+        "SELECT nip, name, unit_id, join_date, leave_date FROM employees "
+        "WHERE unit_id = ANY(%s)", (sorted(covered),))]
+    return leavers(members, (e.nip for e in parsed.employees), covered, day)
+
+
+def _mark_leavers(cur: psycopg.Cursor, parsed: Parsed, day: date, result: ApplyResult) -> None:
+    """Set the leave date of everyone the file leaves out, and close their open position on
+    that day (the day stays theirs); their records and history stay."""
+    gone = [m.nip for m in leavers_of(cur.connection, parsed, day)]
+    if not gone:
+        return
+    cur.execute("UPDATE employees SET leave_date = %s WHERE nip = ANY(%s)", (day, gone))
+    result.leavers = cur.rowcount
+    cur.execute("UPDATE assignments SET end_date = %s WHERE nip = ANY(%s) AND end_date IS NULL "
+                "AND start_date <= %s", (day, gone, day))
+    result.updated["penugasan"] += cur.rowcount
+
+
+def apply(conn: psycopg.Connection, parsed: Parsed, progress: Progress | None = None,
+          leavers_on: date | None = None) -> ApplyResult:
+    """Upsert units and positions by id, employees by NIP and Plt/Plh by NIP, position and
+    start, in one transaction: every row or none (a failure, or an exception from `progress`,
+    leaves the database as it was). With `leavers_on`, the file is complete for its OPDs:
+    everyone of theirs it leaves out is marked as left on that day (`leavers_of`).
 
     `progress(done, total)` is called after every row. Commits unless the caller already
     has a transaction open (then it becomes a savepoint of the caller's).
     """
     result, total, done = ApplyResult(), parsed.total, 0
+    where = ""
 
     def step() -> None:
         nonlocal done
@@ -160,33 +226,45 @@ def apply(conn: psycopg.Connection, parsed: Parsed, progress: Progress | None = 
     try:
         with conn.transaction(), conn.cursor() as cur:
             for u in _parents_first(parsed.units):
+                where = f"unit {u.id}"
                 cur.execute(_UNIT, (u.id, u.name, u.regency, u.parent_id, u.kind.value))
                 _count(result, "unit", cur.fetchone())
                 step()
             for p in parsed.positions:
+                where = f"jabatan {p.id}"
                 cur.execute(_POSITION, (p.id, p.name, p.kind.value, p.eselon, p.unit_id,
                                         p.heads_unit, p.reports_to_position_id))
                 _count(result, "jabatan", cur.fetchone())
                 step()
             for e in parsed.employees:
+                where = f"pegawai {e.nip}"
                 cur.execute(_EMPLOYEE, (e.nip, e.name, e.unit_id, e.staff_kind, e.position_class,
                                         e.schedule_group, e.join_date, e.leave_date, e.office_id))
                 _count(result, "pegawai", cur.fetchone())
                 _assign(cur, e, result)
                 step()
-    except psycopg.errors.IntegrityError as err:
-        raise OrgStoreError(f"basis data menolak impor, tidak ada yang disimpan: "
+            for a in parsed.acting:
+                where = f"Plt/Plh {a.nip} di {a.position_id} mulai {a.start}"
+                cur.execute(_ACTING, (a.nip, a.position_id, a.kind.value, a.start, a.end,
+                                      a.basis))
+                _count(result, "plt", cur.fetchone())
+                step()
+            if leavers_on is not None:
+                where = "penandaan pegawai keluar"
+                _mark_leavers(cur, parsed, leavers_on, result)
+    except (psycopg.errors.IntegrityError, psycopg.errors.DataError) as err:
+        raise OrgStoreError(f"basis data menolak impor pada {where}, tidak ada yang disimpan: "
                             f"{err.diag.message_primary}") from err
-    logger.info("org import applied: %d rows, %d changed", total, result.changed)
+    logger.info("org import applied: %d rows, %d changed, %d left", total, result.changed,
+                result.leavers)
     return result
 
 
-def add_acting(conn: psycopg.Connection, acting: ActingAssignment, basis: str = "") -> None:
-    """Record a Plt/Plh for the position and dates."""
-    conn.execute("INSERT INTO acting_assignments (nip, position_id, kind, start_date, end_date, "
-                 "basis) VALUES (%s, %s, %s, %s, %s, %s)",
-                 (acting.nip, acting.position_id, acting.kind.value, acting.start, acting.end,
-                  basis))
+def add_acting(conn: psycopg.Connection, acting: ActingAssignment) -> None:
+    """Record a Plt/Plh for the position and dates (the same person, position and start again
+    updates its kind, end and decree)."""
+    conn.execute(_ACTING, (acting.nip, acting.position_id, acting.kind.value, acting.start,
+                           acting.end, acting.basis))
 
 
 def load_chart(conn: psycopg.Connection) -> Chart:
@@ -198,14 +276,16 @@ def load_chart(conn: psycopg.Connection) -> Chart:
                                        "reports_to_position_id FROM positions")}
     assignments = [Assignment(*r) for r in conn.execute(
         "SELECT nip, position_id, start_date, end_date FROM assignments ORDER BY id")]
-    acting = [ActingAssignment(r[0], r[1], r[2], r[3], ActingKind(r[4])) for r in conn.execute(
-        "SELECT nip, position_id, start_date, end_date, kind FROM acting_assignments ORDER BY id")]
+    acting = [ActingAssignment(r[0], r[1], r[2], r[3], ActingKind(r[4]), r[5])
+              for r in conn.execute("SELECT nip, position_id, start_date, end_date, kind, basis "
+                                    "FROM acting_assignments ORDER BY id")]
     return Chart(units, positions, assignments, acting)
 
 
 def export_xlsx(conn: psycopg.Connection, path: Path) -> int:
-    """Write units, positions and employees (with their current position) in the import's
-    shape; returns the number of employees written. Re-importing the file changes nothing."""
+    """Write units, positions, employees (with their current position) and every Plt/Plh in
+    the import's shape; returns the number of employees written. Re-importing the file changes
+    nothing."""
     wb = new_workbook()
     chart = load_chart(conn)
     for u in _parents_first(sorted(chart.units.values(), key=lambda u: u.id)):
@@ -221,6 +301,10 @@ def export_xlsx(conn: psycopg.Connection, path: Path) -> int:
     ws = wb["pegawai"]
     for r in rows:
         ws.append(list(r))
+        ws.cell(ws.max_row, 1).number_format = "@"
+    ws = wb["plt"]
+    for a in sorted(chart.acting, key=lambda a: (a.position_id, a.start, a.nip)):
+        ws.append([a.nip, a.position_id, a.kind.value, a.start, a.end, a.basis or None])
         ws.cell(ws.max_row, 1).number_format = "@"
     wb.save(path)
     return len(rows)

@@ -1,20 +1,22 @@
 """HR's import of the organisation in the browser: upload, every row's problems, fix, apply.
 
-The upload is kept server-side under a random token between the check and the apply (the
-apply reads and checks it again, then stores everything or nothing).
+A clean upload is kept in the database under a random token (`org.uploads`) between the check
+and the apply; the apply is a job (`jobs.tasks.run_org_import`) that reads and checks it again,
+stores everything or nothing, and reports its progress on `/organisasi/impor/tugas/<id>`.
 """
 
 from __future__ import annotations
 
 import io
-import secrets
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -24,18 +26,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..jobs import progress
 from ..portal import db
-from . import imports, store
+from . import imports, sheets, store, uploads
 
 bp = Blueprint("org", __name__, url_prefix="/organisasi")
-UPLOADS = Path(tempfile.gettempdir()) / "hadir-org-imports"
 MAX_UPLOAD = 20 * 1024 * 1024
-
-
-def _upload_path(token: str) -> Path:
-    if not token.isalnum() or len(token) != 32:
-        abort(400)
-    return UPLOADS / f"{token}.xlsx"
+#: the people a dry run lists by name (the count is always shown)
+LEAVERS_SHOWN = 500
 
 
 def _counts(book: dict[str, imports.Sheet]) -> dict[str, int]:
@@ -50,7 +48,8 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/impor", endpoint="check")
 def check():  # type: ignore[no-untyped-def]
-    """Read and check an uploaded XLSX: every problem, or the button to apply it."""
+    """Read and check an uploaded XLSX: every problem, or who would leave and the button to
+    apply it."""
     upload = request.files.get("berkas")
     if upload is None or not upload.filename:
         flash(_("Pilih berkas XLSX terlebih dahulu."), "error")
@@ -59,54 +58,72 @@ def check():  # type: ignore[no-untyped-def]
     if len(data) > MAX_UPLOAD:
         flash(_("Berkas terlalu besar (maksimal 20 MB)."), "error")
         return redirect(url_for("org.index"))
-    token = secrets.token_hex(16)
-    UPLOADS.mkdir(mode=0o700, exist_ok=True)
-    path = _upload_path(token)
-    path.write_bytes(data)
     try:
-        book = imports.read(path)
+        book = imports.read_xlsx(io.BytesIO(data))
     except (OSError, ValueError, KeyError) as err:
-        path.unlink(missing_ok=True)
         flash(_("Berkas tidak dapat dibaca sebagai XLSX impor: %(err)s", err=str(err)), "error")
         return redirect(url_for("org.index"))
-    problems = imports.check(book, store.known(db()))
-    if problems:
-        path.unlink(missing_ok=True)
+    known = store.known(db())
+    problems = imports.check(book, known)
+    token, leavers, day, names = None, [], date.today(), dict[str, str]()
+    if not problems:
+        parsed = imports.parse(book, known)
+        leavers = store.leavers_of(db(), parsed, day)
+        names = dict(db().execute("SELECT id, name FROM units").fetchall())
+        names.update({u.id: u.name for u in parsed.units})
+        token = uploads.save(db(), Path(upload.filename).name, data, current_user.username)
     return render_template("org/import.html", problems=problems, counts=_counts(book),
-                           token=None if problems else token, filename=upload.filename)
+                           token=token, filename=upload.filename, leavers=leavers,
+                           leavers_shown=LEAVERS_SHOWN, day=day, unit_names=names)
 
 
 @bp.post("/impor/terapkan", endpoint="apply")
 def apply():  # type: ignore[no-untyped-def]
-    """Apply a checked upload: all or nothing, idempotent (upsert by id and NIP)."""
-    path = _upload_path(request.form.get("token", ""))
-    if not path.exists():
+    """Queue the apply of a checked upload as a job and go to its progress page (all or
+    nothing, idempotent: upsert by id and NIP)."""
+    from ..jobs.app import create_app as jobs_app
+    from ..jobs.tasks import JobError, defer_org_import
+
+    url = current_app.config["DATABASE_URL"]
+    try:
+        job_id = defer_org_import(jobs_app(url), url, request.form.get("token", ""),
+                                  current_user.username,
+                                  request.form.get("tandai_keluar") == "1", date.today())
+    except JobError:
         flash(_("Unggahan sudah kedaluwarsa; unggah berkasnya lagi."), "error")
         return redirect(url_for("org.index"))
-    try:
-        book = imports.read(path)
-        known = store.known(db())
-        problems = imports.check(book, known)
-        if problems:  # the data changed since the check
-            return render_template("org/import.html", problems=problems, counts=_counts(book),
-                                   token=None, filename="")
-        result = store.apply(db(), imports.parse(book, known))
-    except store.OrgStoreError as err:
-        flash(str(err), "error")
-        return redirect(url_for("org.index"))
-    finally:
-        path.unlink(missing_ok=True)
-    ins, upd = result.inserted, result.updated
-    flash(_("Tersimpan oleh %(user)s: ", user=current_user.username)
-          + ", ".join(f"{k} {ins[k]} baru/{upd[k]} berubah" for k in ins))
-    return redirect(url_for("org.index"))
+    return redirect(url_for("org.job", job_id=job_id))
+
+
+def _job_or_404(job_id: int) -> progress.Progress:
+    from ..jobs.tasks import ORG_KIND
+
+    p = progress.get(db(), job_id)
+    if p is None or p.kind != ORG_KIND:
+        abort(404)
+    return p
+
+
+@bp.get("/impor/tugas/<int:job_id>", endpoint="job")
+def job(job_id: int):  # type: ignore[no-untyped-def]
+    """An import job's page: its progress bar, polled with htmx until it ends, then the
+    counts or the error."""
+    return render_template("org/job.html", p=_job_or_404(job_id),
+                           workers=progress.workers_alive(db()))
+
+
+@bp.get("/impor/tugas/<int:job_id>/kemajuan", endpoint="job_progress")
+def job_progress(job_id: int):  # type: ignore[no-untyped-def]
+    """The progress fragment htmx swaps in (it stops polling once the job has ended)."""
+    return render_template("org/_job_progress.html", p=_job_or_404(job_id),
+                           workers=progress.workers_alive(db()))
 
 
 @bp.get("/templat.xlsx", endpoint="template")
 def template():  # type: ignore[no-untyped-def]
     """The empty import template with its column notes."""
     buf = io.BytesIO()
-    imports.make_template().save(buf)
+    sheets.make_template().save(buf)
     return Response(buf.getvalue(), mimetype="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="templat-organisasi.xlsx"'})

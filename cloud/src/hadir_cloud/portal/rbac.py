@@ -94,6 +94,8 @@ PERMISSIONS: dict[str, Rule] = {
     "org.index": _TPP_HR,
     "org.check": _TPP_HR,
     "org.apply": _TPP_HR,
+    "org.job": _TPP_HR,
+    "org.job_progress": _TPP_HR,
     "org.template": _TPP_HR,
     "org.export": _TPP_HR,
     # TPP: HR runs and finalizes; leaders read
