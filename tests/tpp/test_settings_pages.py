@@ -56,9 +56,11 @@ def login(app, user: str):  # type: ignore[no-untyped-def]
     return client
 
 
-def upload(client, text: str | bytes, name: str = "aturan.toml"):  # type: ignore[no-untyped-def]
+def upload(client, text: str | bytes, name: str = "aturan.toml",  # type: ignore[no-untyped-def]
+           lang: str = "id"):
     data = text.encode() if isinstance(text, str) else text
-    return client.post("/tpp/aturan/periksa", data={"berkas": (io.BytesIO(data), name)},
+    return client.post(f"/tpp/aturan/periksa?lang={lang}",
+                       data={"berkas": (io.BytesIO(data), name)},
                        content_type="multipart/form-data")
 
 
@@ -93,6 +95,9 @@ def test_a_bad_rule_file_shows_each_field_s_problem_in_bahasa_and_stores_nothing
         assert len(row) == 2, path
         assert message in row[1].split("</tr>", 1)[0], (path, message)
     assert ">Simpan</button>" not in html
+    english = upload(hr, BAD, "salah.toml", lang="en").get_data(as_text=True)
+    assert "6 problems in salah.toml" in english
+    assert "out of range: at most 100, not 150" in english and "required" in english
 
     syntax = upload(hr, OI.replace("[rounding]", "[rounding"), "rusak.toml")
     text = syntax.get_data(as_text=True)
@@ -107,6 +112,8 @@ def test_a_bad_rule_file_shows_each_field_s_problem_in_bahasa_and_stores_nothing
     assert empty.status_code == 400 and "Pilih berkas aturan" in empty.get_data(as_text=True)
     saved = hr.post("/tpp/aturan/simpan", data={"isi": BAD, "berkas": "salah.toml"})
     assert saved.status_code == 400 and "ruleset.version" in saved.get_data(as_text=True)
+    huge = hr.post("/tpp/aturan/simpan", data={"isi": "#" * (256 * 1024 + 1), "berkas": "x"})
+    assert huge.status_code == 400 and "Berkas terlalu besar" in huge.get_data(as_text=True)
     assert count(url, "SELECT count(*) FROM tpp_rulesets") == before
 
 

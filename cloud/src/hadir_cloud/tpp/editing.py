@@ -72,7 +72,7 @@ def standing(rs: RuleSet, rulesets: Sequence[RuleSet], today: date) -> str:
 def replaced(rulesets: Sequence[RuleSet], new: RuleSet) -> list[tuple[str, RuleSet | None]]:
     """For each staff kind of `new`: the stored rule set in force on its first day (or None)."""
     book = RuleBook([r for r in rulesets if r.key != new.key])
-    out = []
+    out: list[tuple[str, RuleSet | None]] = []
     for kind in new.ruleset.staff_kinds:
         try:
             out.append((kind, book.for_day(new.ruleset.regency, kind, new.ruleset.effective_from)))

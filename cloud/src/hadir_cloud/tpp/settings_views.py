@@ -8,6 +8,7 @@ The checks are the domain's (`rules.read_ruleset`, `editing`), the writes the CL
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 
 import psycopg
@@ -54,14 +55,14 @@ def _errors(problems: list[FieldError]) -> dict[str, list[str]]:
     """Field path → its translated messages (for the messages next to each field)."""
     out: dict[str, list[str]] = {}
     for p in problems:
-        out.setdefault(p.path, []).append(_(p.msgid, **p.params))
+        out.setdefault(p.path, []).append(field_error_text(p))
     return out
 
 
 @bp.app_template_global("field_error_text")
 def field_error_text(p: FieldError) -> str:
     """One problem's message in the page's language."""
-    return _(p.msgid, **p.params)
+    return str(_(p.msgid, **p.params))
 
 
 def _final_months() -> list[str]:
@@ -71,7 +72,7 @@ def _final_months() -> list[str]:
 # ---------------------------------------------------------------- rule sets
 
 
-def _rules_page(status: int = 200, **ctx: object) -> tuple[str, int]:
+def _rules_page(status: int = 200, ctx: dict[str, object] | None = None) -> tuple[str, int]:
     stored = settings_store.stored_rulesets(db())
     today = date.today()
     sets = [s.rs for s in stored]
@@ -79,7 +80,7 @@ def _rules_page(status: int = 200, **ctx: object) -> tuple[str, int]:
         "tpp/rules.html", stored=stored, forces=in_force(sets, today),
         standing={s.rs.key: standing(s.rs, sets, today) for s in stored},
         standing_text=STANDING_TEXT, final_months=_final_months(), today=today,
-        **ctx), status
+        **(ctx or {})), status
 
 
 @bp.get("/aturan", endpoint="rules")
@@ -92,14 +93,14 @@ def _read_upload() -> tuple[str, str] | str:
     """(text, file name) of the uploaded rule set, or a Bahasa problem."""
     upload = request.files.get("berkas")
     if upload is None or not upload.filename:
-        return _("Pilih berkas aturan (.toml) terlebih dahulu.")
+        return str(_("Pilih berkas aturan (.toml) terlebih dahulu."))
     data = upload.read(MAX_RULESET + 1)
     if len(data) > MAX_RULESET:
-        return _("Berkas terlalu besar (maksimal 256 KB); aturan TPP biasanya di bawah 10 KB.")
+        return str(_("Berkas terlalu besar (maksimal 256 KB); aturan TPP biasanya di bawah 10 KB."))
     try:
         return data.decode("utf-8-sig"), upload.filename
     except UnicodeDecodeError:
-        return _("Berkas bukan teks UTF-8. Simpan ulang sebagai teks UTF-8 (.toml).")
+        return str(_("Berkas bukan teks UTF-8. Simpan ulang sebagai teks UTF-8 (.toml)."))
 
 
 def _check(text: str, filename: str) -> tuple[RuleSet | None, list[FieldError]]:
@@ -114,12 +115,12 @@ def rules_check():  # type: ignore[no-untyped-def]
     """Check an uploaded rule set: every field's problem, or its summary and a save button."""
     got = _read_upload()
     if isinstance(got, str):
-        return _rules_page(400, upload_error=got)
+        return _rules_page(400, {"upload_error": got})
     text, filename = got
     rs, problems = _check(text, filename)
     if rs is None:
-        return _rules_page(400, problems=problems, filename=filename)
-    return _rules_page(**_summary(rs, text, filename))
+        return _rules_page(400, {"problems": problems, "filename": filename})
+    return _rules_page(200, _summary(rs, text, filename))
 
 
 def _summary(rs: RuleSet, text: str, filename: str) -> dict[str, object]:
@@ -135,13 +136,16 @@ def _summary(rs: RuleSet, text: str, filename: str) -> dict[str, object]:
 def rules_save():  # type: ignore[no-untyped-def]
     """Save a checked rule set (checked again: the same path as `hadir-cloud tpp load-rules`)."""
     text, filename = request.form.get("isi", ""), request.form.get("berkas", "")[:200]
+    if len(text) > MAX_RULESET:
+        return _rules_page(400, {"upload_error": _(
+            "Berkas terlalu besar (maksimal 256 KB); aturan TPP biasanya di bawah 10 KB.")})
     rs, problems = _check(text, filename or "unggahan")
     if rs is None:
-        return _rules_page(400, problems=problems, filename=filename)
+        return _rules_page(400, {"problems": problems, "filename": filename})
     try:
         added = store.save_ruleset(db(), rs, f"portal:{filename}", current_user.username)
     except store.RulesetConflictError:
-        return _rules_page(409, **_summary(rs, text, filename))
+        return _rules_page(409, _summary(rs, text, filename))
     if added:
         logger.info("rule set %s saved by %s from %s", rs.key, current_user.username, filename)
         flash(_("Aturan %(key)s disimpan. Berlaku mulai %(day)s untuk perhitungan yang belum "
@@ -158,8 +162,9 @@ def rules_download(rid: str, version: int):  # type: ignore[no-untyped-def]
     rs = settings_store.stored_ruleset(db(), rid, version)
     if rs is None:
         abort(404)
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", rid)  # the id is free text; the header is not
     return Response(to_toml(rs), mimetype="application/toml", headers={
-        "Content-Disposition": f'attachment; filename="{rid}-v{version}.toml"'})
+        "Content-Disposition": f'attachment; filename="{name}-v{version}.toml"'})
 
 
 # ---------------------------------------------------------------- calendar
@@ -195,8 +200,9 @@ def calendar():  # type: ignore[no-untyped-def]
     return _calendar_page(_year())
 
 
-def _back(year: int):  # type: ignore[no-untyped-def]
-    return redirect(url_for("tpp_settings.calendar", tahun=year))
+def _back(year: int, anchor: str | None = None):  # type: ignore[no-untyped-def]
+    """To the year's calendar (at a section: the change is in view)."""
+    return redirect(url_for("tpp_settings.calendar", tahun=year, _anchor=anchor))
 
 
 @bp.post("/kalender/hari", endpoint="calendar_add")
@@ -253,7 +259,7 @@ def ramadan_add():  # type: ignore[no-untyped-def]
     logger.info("ramadan %s..%s set by %s", *period, current_user.username)
     flash(_("Ramadan %(start)s – %(end)s disimpan.", start=period[0].isoformat(),
             end=period[1].isoformat()))
-    return _back(year)
+    return _back(year, "ramadan")
 
 
 @bp.post("/kalender/ramadan/<start>/hapus", endpoint="ramadan_remove")
@@ -268,7 +274,7 @@ def ramadan_remove(start: str):  # type: ignore[no-untyped-def]
         flash(_("Ramadan mulai %(day)s dihapus.", day=day.isoformat()))
     else:
         flash(_("Ramadan itu sudah tidak ada (mungkin sudah dihapus)."), "error")
-    return _back(day.year)
+    return _back(day.year, "ramadan")
 
 
 @bp.post("/kalender/pekan-kerja", endpoint="workweek")
@@ -283,7 +289,7 @@ def workweek():  # type: ignore[no-untyped-def]
     settings_store.set_workweek(db(), *got)
     logger.info("office %s work week %s set by %s", *got, current_user.username)
     flash(_("%(office)s: %(n)s hari kerja seminggu.", office=offices[got[0]], n=got[1]))
-    return _back(year)
+    return _back(year, "workweek")
 
 
 @bp.post("/kalender/isi", endpoint="calendar_seed")
@@ -307,8 +313,9 @@ def calendar_seed():  # type: ignore[no-untyped-def]
 
 
 def _grace() -> list[RuleSet]:
-    return [f.current for f in in_force([s.rs for s in settings_store.stored_rulesets(db())],
-                                        date.today()) if f.current is not None]
+    """The rule sets in force today, once each (their grace_minutes is the tolerance)."""
+    found = in_force([s.rs for s in settings_store.stored_rulesets(db())], date.today())
+    return list({f.current.key: f.current for f in found if f.current is not None}.values())
 
 
 @bp.get("/jadwal", endpoint="schedules")
@@ -324,7 +331,7 @@ def schedules():  # type: ignore[no-untyped-def]
 
 
 def _schedule_page(form: dict[str, str], new: bool, status: int = 200,
-                   errors: dict[str, list[str]] | None = None):  # type: ignore[no-untyped-def]
+                   errors: dict[str, list[str]] | None = None) -> tuple[str, int]:
     return render_template(
         "tpp/schedule_edit.html", form=form, new=new, errors=errors or {},
         variant_text=VARIANT_TEXT, hours_text=HOURS_TEXT, grace=_grace(),
