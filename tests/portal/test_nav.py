@@ -35,6 +35,10 @@ def test_each_role_sees_its_own_entries():
     assert "devices.index" in seen["operator_ti"] and "lkh.index" not in seen["operator_ti"]
     assert "checkins.today" in seen["admin_opd"]
     assert "tpp.index" not in seen["admin_opd"]  # TPP runs are regency-wide: BKPSDM's
+    settings = {"tpp_settings.rules", "tpp_settings.calendar", "tpp_settings.schedules"}
+    assert settings <= seen["admin_bkpsdm"]  # rule sets, calendar and schedules: regency HR's
+    for role in ("pimpinan", "auditor", "admin_opd", "atasan", "pegawai"):
+        assert not settings & seen[role], role
     for role in ROLES:
         assert "accounts.change_password" in seen[role]
     assert {e.endpoint for e in for_roles(app, ["pegawai", "atasan"])} >= {

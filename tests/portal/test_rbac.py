@@ -52,7 +52,8 @@ def expected(path_kind: str, role: str | None) -> int:
         return 200 if role in READERS | {"pegawai"} else 403
     if path_kind in ("today", "api"):
         return 200 if role in READERS else 403
-    if path_kind == "org_index":
+    if path_kind in ("org_index", "tpp_rules", "tpp_calendar", "tpp_schedules",
+                     "tpp_schedule_new"):
         return 200 if role in {"admin", "admin_bkpsdm"} else 403
     if path_kind == "org_job":  # no such import job here
         return 404 if role in {"admin", "admin_bkpsdm"} else 403
@@ -130,6 +131,9 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "static": "/static/vendor/MANIFEST.json", "password": "/kata-sandi", "today": "/",
             "api": "/api/checkins", "my_month": "/bulan-saya", "tpp_index": "/tpp/",
             "org_index": "/organisasi/impor", "org_job": "/organisasi/impor/tugas/999999",
+            "tpp_rules": "/tpp/aturan",
+            "tpp_calendar": "/tpp/kalender", "tpp_schedules": "/tpp/jadwal",
+            "tpp_schedule_new": "/tpp/jadwal/baru",
             "tpp_run": "/tpp/run/999999", "tpp_job": "/tpp/job/999999",
             "photo_a": f"/checkins/{events[NIP_A]}/photo.jpg",
             "photo_b": f"/checkins/{events[NIP_B]}/photo.jpg", "recap": "/rekap",
@@ -151,7 +155,16 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "attendance.person": ["person_a", "person_b"],
                # the upload, apply, job fragment and downloads: tests/portal/test_org_pages.py
                "org.index": ["org_index"], "org.check": [], "org.apply": [], "org.template": [],
-               "org.export": [], "org.job": ["org_job"], "org.job_progress": []}
+               "org.export": [], "org.job": ["org_job"], "org.job_progress": [],
+               "tpp_settings.rules": ["tpp_rules"], "tpp_settings.calendar": ["tpp_calendar"],
+               "tpp_settings.schedules": ["tpp_schedules"],
+               "tpp_settings.schedule_new": ["tpp_schedule_new"],
+               # the POSTs, a download and a stored schedule: tests/tpp/test_settings_pages.py
+               "tpp_settings.rules_check": [], "tpp_settings.rules_save": [],
+               "tpp_settings.rules_download": [], "tpp_settings.calendar_add": [],
+               "tpp_settings.calendar_remove": [], "tpp_settings.ramadan_add": [],
+               "tpp_settings.ramadan_remove": [], "tpp_settings.workweek": [],
+               "tpp_settings.calendar_seed": [], "tpp_settings.schedule_edit": []}
 
 
 def test_every_route_is_declared_and_in_the_access_matrix(portal):

@@ -168,7 +168,8 @@ def test_hr_runs_tpp_and_watches_the_progress_bar(portal_url: str, browser, fres
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_url(f"{portal_url}/")
-    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="TPP").click()
+    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="TPP",
+                                                                  exact=True).click()
     page.wait_for_url(f"{portal_url}/tpp/")
     page.locator('input[name="month"]').fill("2026-10")
     _shot(page, tmp_path, "portal-tpp-id")

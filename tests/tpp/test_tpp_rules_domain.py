@@ -55,7 +55,7 @@ def test_a_typo_is_refused_naming_the_file_and_the_field(tmp_path: Path):
 def test_gapped_tiers_and_unknown_no_record_are_refused():
     data = shipped_data("contoh_berjenjang.toml")
     data["late"]["tiers"][1]["min_from"] = 32
-    with pytest.raises(RuleSetError, match=r"x\.toml: late: .*TL2 starts at 32, expected 31"):
+    with pytest.raises(RuleSetError, match=r"x\.toml: late: .*TL2 mulai menit 32, seharusnya 31"):
         parse_ruleset(data, "x.toml")
     data = shipped_data("contoh_berjenjang.toml")
     data["early"]["no_record"] = "PSW9"

@@ -107,6 +107,21 @@ PERMISSIONS: dict[str, Rule] = {
     "tpp.job_progress": _TPP_HR,
     "tpp.start": _TPP_HR,
     "tpp.finalize": _TPP_HR,
+    # TPP reference data: rule sets, calendar, work schedules (regency-wide HR only)
+    "tpp_settings.rules": _TPP_HR,
+    "tpp_settings.rules_check": _TPP_HR,
+    "tpp_settings.rules_save": _TPP_HR,
+    "tpp_settings.rules_download": _TPP_HR,
+    "tpp_settings.calendar": _TPP_HR,
+    "tpp_settings.calendar_add": _TPP_HR,
+    "tpp_settings.calendar_remove": _TPP_HR,
+    "tpp_settings.ramadan_add": _TPP_HR,
+    "tpp_settings.ramadan_remove": _TPP_HR,
+    "tpp_settings.workweek": _TPP_HR,
+    "tpp_settings.calendar_seed": _TPP_HR,
+    "tpp_settings.schedules": _TPP_HR,
+    "tpp_settings.schedule_new": _TPP_HR,
+    "tpp_settings.schedule_edit": _TPP_HR,
     # a session with an attendance role, or a bearer token with the checkins:read scope
     "checkins.api_checkins": Access.PUBLIC,
 }

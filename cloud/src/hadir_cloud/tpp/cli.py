@@ -115,8 +115,7 @@ def load_schedules(ctx: click.Context, path: Path) -> None:
 def seed_calendar(ctx: click.Context, year: int, calendar_file: Path | None) -> None:
     """Isi libur nasional (paket holidays) serta cuti bersama dan Ramadan suatu tahun."""
     if calendar_file is None:
-        default = shipped_dir() / f"kalender_{year}.toml"
-        calendar_file = default if default.exists() else None
+        calendar_file = store.shipped_calendar_file(year)
     with _connect(ctx) as conn:
         n = store.seed_calendar(conn, year, calendar_file)
     click.echo(f"{n} hari libur/cuti bersama ditambahkan untuk {year}")

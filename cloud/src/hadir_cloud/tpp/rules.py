@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import json
 import tomllib
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -18,11 +20,26 @@ from pydantic import (
     model_validator,
 )
 
+from . import field_errors
+from .field_errors import FieldError
+
 StaffKind = Literal["ASN", "PPPK", "honorer"]
 
 
 class RuleSetError(ValueError):
-    """A rule set file is missing, unreadable or invalid; the message names the file and field."""
+    """A rule set file is missing, unreadable or invalid; the message names the file and field.
+
+    `problems` holds each field's problem (empty when the file could not be read at all).
+    """
+
+    def __init__(self, message: str, problems: Sequence[FieldError] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+    @classmethod
+    def of(cls, source: str, problems: Sequence[FieldError]) -> RuleSetError:
+        """The error of these problems, its message one `source: field: problem` line each."""
+        return cls(field_errors.lines(source, problems), problems)
 
 
 class NoRuleSetError(LookupError):
@@ -48,7 +65,7 @@ class Meta(_Model):
     @model_validator(mode="after")
     def _dates(self) -> Meta:
         if self.effective_to is not None and self.effective_to < self.effective_from:
-            raise ValueError("effective_to is before effective_from")
+            raise ValueError("effective_to lebih awal dari effective_from")
         return self
 
 
@@ -79,19 +96,20 @@ class TierSet(_Model):
         expected = 1
         for i, t in enumerate(self.tiers):
             if t.min_from != expected:
-                raise ValueError(f"tier {t.code} starts at {t.min_from}, expected {expected}")
+                raise ValueError(f"jenjang {t.code} mulai menit {t.min_from}, seharusnya {expected} "
+                                 "(jenjang harus bersambung)")
             last = i == len(self.tiers) - 1
             if t.min_to is None:
                 if not last:
-                    raise ValueError(f"tier {t.code} is open-ended but is not the last tier")
+                    raise ValueError(f"jenjang {t.code} tanpa min_to padahal bukan jenjang terakhir")
             else:
                 if t.min_to < t.min_from:
-                    raise ValueError(f"tier {t.code} ends before it starts")
+                    raise ValueError(f"jenjang {t.code}: min_to lebih kecil dari min_from")
                 expected = t.min_to + 1
         if self.tiers[-1].min_to is not None:
-            raise ValueError("the last tier must be open-ended (no min_to)")
+            raise ValueError("jenjang terakhir harus terbuka (tanpa min_to)")
         if self.no_record not in {t.code for t in self.tiers}:
-            raise ValueError(f"no_record {self.no_record!r} is not one of the tier codes")
+            raise ValueError(f"no_record {self.no_record!r} bukan salah satu kode jenjang")
         return self
 
     def for_minutes(self, minutes: int) -> Tier | None:
@@ -143,7 +161,7 @@ class Weighting(_Model):
     @model_validator(mode="after")
     def _sum(self) -> Weighting:
         if self.discipline_pct + self.performance_pct != 100:
-            raise ValueError("discipline_pct + performance_pct must be 100")
+            raise ValueError("discipline_pct + performance_pct harus 100")
         return self
 
 
@@ -173,26 +191,80 @@ class RuleSet(_Model):
 
 
 def parse_ruleset(data: dict[str, object], source: str) -> RuleSet:
-    """Validate a rule set from plain data; errors name the source and the field path."""
+    """Validate a rule set from plain data; errors name the source and each field's path."""
     try:
         return RuleSet.model_validate(data)
     except ValidationError as err:
-        lines = []
-        for e in err.errors():
-            loc = ".".join(str(p) for p in e["loc"]) or "(root)"
-            lines.append(f"{source}: {loc}: {e['msg']}")
-        raise RuleSetError("\n".join(lines)) from err
+        raise RuleSetError.of(source, field_errors.from_validation_error(err, RuleSet)) from err
+
+
+def read_ruleset(text: str, source: str) -> RuleSet:
+    """Parse and validate the text of a TOML rule set: the one path of the CLI and the portal.
+
+    A syntax error names its line and column; a validation error every field's path.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise RuleSetError.of(source, [field_errors.from_toml_error(err, text)]) from err
+    return parse_ruleset(data, source)
 
 
 def load_ruleset(path: Path) -> RuleSet:
     """Load and validate one TOML rule set file."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
         raise RuleSetError(f"{path}: tidak dapat dibaca: {err}") from err
-    except tomllib.TOMLDecodeError as err:
-        raise RuleSetError(f"{path}: TOML tidak valid: {err}") from err
-    return parse_ruleset(data, str(path))
+    return read_ruleset(text, str(path))
+
+
+def to_toml(rs: RuleSet) -> str:
+    """The rule set as a TOML file that loads back to the same rule set (comments are not kept)."""
+    data = rs.model_dump(mode="python", exclude_none=True)
+    out = [f"# {rs.ruleset.name} ({rs.key}), diunduh dari Hadir.",
+           "# Komentar berkas asli tidak disimpan; untuk perubahan naikkan ruleset.version.", ""]
+    out += [f"{_key(k)} = {_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    for k, v in data.items():
+        if isinstance(v, dict):
+            out += _table([k], v)
+    return "\n".join(out).lstrip("\n") + "\n"
+
+
+def _table(path: list[str], d: dict[str, Any]) -> list[str]:
+    out = ["", f"[{'.'.join(_key(p) for p in path)}]"]
+    for k, v in d.items():
+        if isinstance(v, list) and v and all(isinstance(i, dict) for i in v):
+            out += [f"{_key(k)} = [", *(f"  {_value(i)}," for i in v), "]"]
+        elif not isinstance(v, dict):
+            out.append(f"{_key(k)} = {_value(v)}")
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out += _table([*path, k], v)
+    return out
+
+
+def _key(k: str) -> str:
+    bare = k.replace("_", "").replace("-", "").isalnum() and k.isascii() and not k.isdigit()
+    return k if bare else json.dumps(k, ensure_ascii=False)
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        return str(int(v)) if v == v.to_integral_value() else format(v.normalize(), "f")
+    if isinstance(v, int | float):
+        return str(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(i) for i in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {_value(i)}" for k, i in v.items()) + " }"
+    raise TypeError(f"no TOML form for {v!r}")
 
 
 def shipped_dir() -> Path:
@@ -205,9 +277,12 @@ def load_dir(directory: Path) -> list[RuleSet]:
     out = []
     for path in sorted(directory.glob("*.toml")):
         try:
-            head = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as err:
-            raise RuleSetError(f"{path}: {err}") from err
+            text = path.read_text(encoding="utf-8")
+            head = tomllib.loads(text)
+        except (OSError, UnicodeDecodeError) as err:
+            raise RuleSetError(f"{path}: tidak dapat dibaca: {err}") from err
+        except tomllib.TOMLDecodeError as err:
+            raise RuleSetError.of(str(path), [field_errors.from_toml_error(err, text)]) from err
         if "ruleset" in head:
             out.append(parse_ruleset(head, str(path)))
     return out

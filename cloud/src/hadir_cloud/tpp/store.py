@@ -24,7 +24,7 @@ from .calendar import (
     national_holidays,
 )
 from .lkh import completeness
-from .rules import RuleBook, RuleSet, parse_ruleset
+from .rules import RuleBook, RuleSet, parse_ruleset, shipped_dir
 from .runs import RESULT_COLS as RESULT_COLS
 from .runs import RunInfo as RunInfo
 from .runs import RunNotFoundError as RunNotFoundError
@@ -59,10 +59,16 @@ class RulesetConflictError(StoreError):
 # ---------------------------------------------------------------- rule sets and calendars
 
 
+def ruleset_digest(rs: RuleSet) -> str:
+    """The sha256 of a rule set's content as stored (equal content, equal digest)."""
+    content = rs.model_dump(mode="json")
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
 def save_ruleset(conn: psycopg.Connection, rs: RuleSet, source: str, by: str) -> bool:
     """Store a rule set version; False if the same content is already stored."""
     content = rs.model_dump(mode="json")
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    digest = ruleset_digest(rs)
     m = rs.ruleset
     row = conn.execute("SELECT sha256 FROM tpp_rulesets WHERE id = %s AND version = %s",
                        (m.id, m.version)).fetchone()
@@ -89,8 +95,15 @@ def rulebook(conn: psycopg.Connection) -> RuleBook:
     return RuleBook([parse_ruleset(c, f"db:tpp_rulesets {i}@v{v}") for i, v, c in rows])
 
 
+def shipped_calendar_file(year: int) -> Path | None:
+    """The calendar file shipped for a year (rulesets/kalender_<year>.toml), if there is one."""
+    path = shipped_dir() / f"kalender_{year}.toml"
+    return path if path.exists() else None
+
+
 def seed_calendar(conn: psycopg.Connection, year: int, calendar_file: Path | None) -> int:
-    """National holidays of a year, plus cuti bersama / days / Ramadan from a file; rows added."""
+    """National holidays of a year, plus cuti bersama / days / Ramadan from a file; rows added
+    (a day or period already stored is left as it is)."""
     entries = national_holidays([year])
     ramadan: list[tuple[date, date]] = []
     if calendar_file is not None:
