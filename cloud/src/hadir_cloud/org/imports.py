@@ -19,6 +19,7 @@ from typing import Any
 from hadir_protocol.identifiers import EMPLOYEE_ID_RE, nip_problem
 from openpyxl import Workbook, load_workbook
 
+from . import letterhead
 from .domain import ESELON, Position, PositionKind, Unit, UnitKind
 
 SHEETS: tuple[str, ...] = ("unit", "jabatan", "pegawai")
@@ -45,6 +46,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("id_unit_induk", False, "Kode unit di atasnya; kosong untuk yang teratas",
                "DISDIK"),
         Column("kabupaten", True, "Nama kabupaten", "Buton Tengah"),
+        # the letterhead (kop surat), for OPD and the Pemkab; the logo: `hadir-cloud org letterhead`
+        Column("alamat", False, "Kop surat: alamat kantor (OPD dan Pemkab)",
+               "Jl. Lintas Timur Km 35, Indralaya 30662"),
+        Column("telepon", False, "Kop surat: nomor telepon", "(0711) 581234"),
+        Column("email", False, "Kop surat: alamat email", "disdik@butontengahkab.go.id"),
+        Column("situs", False, "Kop surat: alamat situs web", "disdik.butontengahkab.go.id"),
+        Column("tempat", False, "Tempat penandatanganan dokumen (nama kota)", "Labungkari"),
     ),
     "jabatan": (
         Column("id_jabatan", True, "Kode jabatan, unik", "DISDIK-KABID-SD"),
@@ -125,6 +133,8 @@ class Parsed:
     units: list[Unit] = field(default_factory=list)
     positions: list[Position] = field(default_factory=list)
     employees: list[EmployeeRow] = field(default_factory=list)
+    #: unit id → the letterhead fields whose columns the sheet has (an empty cell clears one)
+    letterheads: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -250,7 +260,23 @@ def _choice(ck: _Checker, row: int, column: str, value: str, allowed: tuple[str,
     return None
 
 
-def _units(sheet: Sheet, known: Known, problems: list[Problem]) -> list[Unit]:
+#: the letterhead's import columns → its fields
+LETTERHEAD_COLUMNS = {column: name for name, column in letterhead.TEXT_FIELDS.items()}
+
+
+def _letterhead(ck: _Checker, row: int, v: dict[str, Any]) -> dict[str, str | None] | None:
+    """The letterhead fields of a unit row whose columns the sheet has; None when the sheet
+    has none of them or one is bad."""
+    values = {name: ck.text(row, v, column, False) or None
+              for column, name in LETTERHEAD_COLUMNS.items() if column in ck.sheet.header}
+    bad = letterhead.problems(values)
+    for name, message in bad:
+        ck.add(row, letterhead.TEXT_FIELDS[name], message)
+    return None if bad or not values else values
+
+
+def _units(sheet: Sheet, known: Known, problems: list[Problem],
+           heads: dict[str, dict[str, str | None]] | None = None) -> list[Unit]:
     ck, out, first = _Checker(sheet, problems), [], dict[str, int]()
     kinds = tuple(k.value for k in UnitKind)
     for row, v in sheet.rows:
@@ -260,6 +286,7 @@ def _units(sheet: Sheet, known: Known, problems: list[Problem]) -> list[Unit]:
                        "jenis unit")
         parent = ck.text(row, v, "id_unit_induk", False) or None
         regency = ck.text(row, v, "kabupaten", True)
+        values = _letterhead(ck, row, v)
         if uid in first:
             ck.add(row, "id_unit", f"id_unit {uid} ganda (sudah ada di baris {first[uid]})")
             continue
@@ -267,6 +294,8 @@ def _units(sheet: Sheet, known: Known, problems: list[Problem]) -> list[Unit]:
             first[uid] = row
         if uid and name and kind and regency:
             out.append(Unit(uid, name, UnitKind(kind), regency, parent))
+            if heads is not None and values is not None:
+                heads[uid] = values
     ids = set(first) | set(known.units)
     parents = {u.id: u.parent_id for u in out}
     for u in out:
@@ -400,7 +429,8 @@ def _employees(sheet: Sheet, unit_ids: set[str], position_unit: Mapping[str, str
 
 def _check(book: Mapping[str, Sheet], known: Known) -> tuple[Parsed, list[Problem]]:
     problems: list[Problem] = []
-    units = _units(book["unit"], known, problems)
+    heads: dict[str, dict[str, str | None]] = {}
+    units = _units(book["unit"], known, problems, heads)
     unit_ids = {u.id for u in units} | set(known.units)
     positions = _positions(book["jabatan"], unit_ids, known, problems)
     position_unit = {**known.positions, **{p.id: p.unit_id for p in positions}}
@@ -411,7 +441,7 @@ def _check(book: Mapping[str, Sheet], known: Known) -> tuple[Parsed, list[Proble
             position_unit[pid] = str(v.get("id_unit") or "").strip()
     employees = _employees(book["pegawai"], unit_ids, position_unit, known, problems)
     problems.sort(key=lambda p: (SHEETS.index(p.sheet.lower()), p.row))
-    return Parsed(units, positions, employees), problems
+    return Parsed(units, positions, employees, heads), problems
 
 
 def check(book: Mapping[str, Sheet], known: Known = Known()) -> list[Problem]:
