@@ -199,6 +199,12 @@ def test_a_day_with_an_acting_head_signing(app, tmp_path: Path):
     assert "Plt. Kepala Badan Kepegawaian," in out
     assert f"Pegawai {DEWI[-4:]}" in out.split("Plt. Kepala Badan")[1]
     assert f"NIP. {DEWI}" in out
+    assert "Halaman 1 dari 1" in out
+    # English second: the page counter's word order comes from the catalog
+    english = text(get_pdf(login(app, "bkpsdm"), "tanggal=2026-10-06&unit=BKPSDM&lang=en",
+                           tmp_path, "en.pdf"))
+    assert "EMPLOYEE ATTENDANCE RECAP" in english and "Page 1 of 1" in english
+    assert "Printed on " in english and " from Hadir" in english
 
 
 def test_the_regency_wide_recap_carries_the_pemkab_letterhead(app, tmp_path: Path):
