@@ -19,8 +19,12 @@ from urllib.request import url2pathname
 from flask import render_template
 from flask_babel import format_date
 from flask_babel import gettext as _
-from weasyprint import HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+from weasyprint import HTML  # type: ignore[import-untyped]
+from weasyprint.urls import (  # type: ignore[import-untyped]
+    FatalURLFetchingError,
+    URLFetcher,
+    URLFetcherResponse,
+)
 
 from ..org.letterhead import Kop, Signatory
 
@@ -34,11 +38,11 @@ MAX_ROWS = 1000
 ORIENTATION = {"bulan": "landscape", "hari": "portrait"}
 
 
-class RefusedURLError(FatalURLFetchingError):
+class RefusedURLError(FatalURLFetchingError):  # type: ignore[misc]  # WeasyPrint is untyped
     """The document asked for something outside the static folder (a template mistake)."""
 
 
-class LocalFetcher(URLFetcher):
+class LocalFetcher(URLFetcher):  # type: ignore[misc]
     """WeasyPrint's fetcher limited to `data:` URLs and files under `root`."""
 
     def __init__(self, root: Path = STATIC) -> None:
@@ -81,7 +85,7 @@ def page_counter_css() -> str:
 
 def long_date(when: datetime) -> str:
     """'6 Oktober 2026' (the month's name in the page's language)."""
-    return format_date(when.date(), "d MMMM y")
+    return str(format_date(when.date(), "d MMMM y"))
 
 
 def render_recap(recap: dict[str, Any], kop: Kop, signer: Signatory,
@@ -96,5 +100,6 @@ def render_recap(recap: dict[str, Any], kop: Kop, signer: Signatory,
         "attendance/recap_pdf.html", **recap, kop=kop, signer=signer, logo=logo,
         orientation=ORIENTATION[recap["mode"]], signed_on=long_date(printed),
         footer_css=css_string(footer), pages_css=page_counter_css())
-    return HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=LocalFetcher(),
-                media_type="print").write_pdf()  # type: ignore[no-any-return]
+    pdf: bytes = HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=LocalFetcher(),
+                      media_type="print").write_pdf()
+    return pdf

@@ -4,7 +4,7 @@ letterheads and what heads a unit's documents."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -243,7 +243,7 @@ _LETTERHEAD_COLUMNS = (*lh.TEXT_FIELDS, "logo", "logo_mime")
 
 
 def save_letterhead(conn: psycopg.Connection, unit_id: str,
-                    values: dict[str, str | bytes | None]) -> bool | None:
+                    values: Mapping[str, str | bytes | None]) -> bool | None:
     """Set the given fields of a unit's letterhead (the others keep theirs; None clears one):
     True made, False changed, None nothing to change. Columns outside the letterhead's are
     refused with ValueError; check values first with `letterhead.problems`."""
@@ -281,8 +281,8 @@ def letterheads(conn: psycopg.Connection, unit_ids: list[str],
         "SELECT unit_id, address, phone, email, website, place, "
         + ("logo, logo_mime" if logos else "NULL::bytea, NULL::text")
         + " FROM unit_letterheads WHERE unit_id = ANY(%s)", (unit_ids,)).fetchall()
-    return {r[0]: lh.Letterhead(*r[:6], bytes(r[6]) if r[6] is not None else None, r[7])
-            for r in rows}
+    return {r[0]: lh.Letterhead(r[0], r[1], r[2], r[3], r[4], r[5],
+                                bytes(r[6]) if r[6] is not None else None, r[7]) for r in rows}
 
 
 def _units(conn: psycopg.Connection) -> dict[str, Unit]:
@@ -314,6 +314,6 @@ def document_head(conn: psycopg.Connection, unit_ids: list[str],
         "SELECT nip, position_id, start_date, end_date, kind FROM acting_assignments "
         "WHERE position_id = ANY(%s)", (ids,))]
     nips = sorted({a.nip for a in assignments} | {a.nip for a in acting})
-    names = dict(conn.execute("SELECT nip, name FROM employees WHERE nip = ANY(%s)",
+    names: dict[str, str] = dict(conn.execute("SELECT nip, name FROM employees WHERE nip = ANY(%s)",
                               (nips,)).fetchall())
     return kop, lh.signatory(signer_unit, day, units, positions, assignments, acting, names)
