@@ -29,6 +29,7 @@ from tpp_db import add_employee  # noqa: E402
 
 PW = "kata-sandi-rahasia"
 KADIS = "197003151995031002"
+NO_SCHEDULE = "198101012006041001"  # a BKPSDM employee whose schedule group has no hours
 #: the big bidang: 70 people, so the month's table runs over several pages
 BIG = [f"19900101201501{i:04d}" for i in range(1, 71)]
 POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdfinfo", "pdftoppm", "pdfimages"))
@@ -69,6 +70,7 @@ def pdf_db(postgres):
                      (KADIS,))
         for nip in BIG:
             add_employee(conn, nip, unit="DISDIK-BIG")
+        add_employee(conn, NO_SCHEDULE, group="shift-malam")
         conn.execute("INSERT INTO positions (id, name, kind, eselon, unit_id, heads_unit) VALUES "
                      "('kaban', 'Kepala Badan Kepegawaian', 'struktural', 'II.b', 'BKPSDM', "
                      "true), ('kadis', 'Kepala Dinas Pendidikan', 'struktural', 'II.b', "
@@ -193,6 +195,9 @@ def test_a_day_with_an_acting_head_signing(app, tmp_path: Path):
     dewi = next(line for line in out.splitlines() if DEWI in line)
     assert "Tanpa keterangan" in sari and "TK" in sari
     assert "Izin" in dewi
+    # a person the engine cannot judge is listed with the reason, as on the page
+    unjudged = out.split(NO_SCHEDULE)[1].split("\n\n")[0]
+    assert "Belum dapat dinilai:" in unjudged and "shift-malam" in unjudged
     assert GURU not in out and KADIS not in out
     # no letterhead of its own: the Pemkab's place; the Plt holds the powers today
     assert "Labungkari, " in out
@@ -215,7 +220,7 @@ def test_the_regency_wide_recap_carries_the_pemkab_letterhead(app, tmp_path: Pat
     assert lines[1] == "Jl. Poros Labungkari, Kompleks Perkantoran Bupati"
     assert "DINAS PENDIDIKAN" not in out and "BADAN KEPEGAWAIAN" not in out
     assert ": Semua unit" in out
-    for nip in (SARI, DEWI, GURU, KADIS):
+    for nip in (SARI, DEWI, GURU, KADIS, NO_SCHEDULE):
         assert nip in out
     # nobody heads the Pemkab unit here: blank lines to sign on
     assert "NIP. ....." in out
