@@ -11,6 +11,8 @@ Pendidikan with a school, Dinas Kesehatan), their bagian/bidang/seksi, positions
 - a month of check-ins (up to yesterday, working days only) signed by two "historical" kiosks
   registered with their own Ed25519 keys (`add_device`), each row made by
   `hadir_cloud.rows.checkin_row` from a signed, validated `CheckIn`;
+- letterheads (kop surat) of the Pemkab and the three OPD through the unit sheet's optional
+  columns, and a drawn stand-in coat of arms as the Pemkab's logo;
 - approved daily work reports (LKH) for most days worked (no LKH area yet: plain rows);
 - accounts with `hadir_cloud.users.invite` + `activate` (+ `grant` for HR): an HR admin
   (admin_bkpsdm), an atasan (the head of a Bidang: derived from the position) and an employee.
@@ -21,6 +23,8 @@ Run on its own: `python demo/seed_regency.py --database-url URL [--month YYYY-MM
 from __future__ import annotations
 
 import argparse
+import io
+import math
 import random
 import secrets
 import tempfile
@@ -101,6 +105,43 @@ UNITS: tuple[tuple[str, str, str, str | None], ...] = (
     ("DINKES-SEKSI-SURV", "Seksi Surveilans dan Imunisasi", "seksi", "DINKES-BID-P2P"),
     ("DINKES-BID-YANKES", "Bidang Pelayanan Kesehatan", "bidang", "DINKES"),
 )
+
+#: letterheads (kop surat) of the Pemkab and the OPD, through the unit sheet's optional columns:
+#: unit → (alamat, telepon, email, situs, tempat); example data. The Pemkab's place and logo
+#: (`_emblem`, set as `hadir-cloud org letterhead --logo` would) serve every OPD.
+LETTERHEADS: dict[str, tuple[str | None, ...]] = {
+    "PEMKAB-OI": ("Jalan Lintas Timur Km 35, Indralaya, Ogan Ilir 30662", "(0711) 581001",
+                  "setda@oganilirkab.go.id", "oganilirkab.go.id", "Indralaya"),
+    "SETDA": ("Kompleks Perkantoran Terpadu, Jalan Lintas Timur Km 35, Indralaya 30662",
+              "(0711) 581002", "setda@oganilirkab.go.id", "setda.oganilirkab.go.id", None),
+    "DISDIK": ("Jalan Lintas Timur Km 36, Indralaya, Ogan Ilir 30662", "(0711) 581240",
+               "disdik@oganilirkab.go.id", "disdik.oganilirkab.go.id", None),
+    "DINKES": ("Jalan Lintas Timur Km 34, Indralaya, Ogan Ilir 30662", "(0711) 581310",
+               "dinkes@oganilirkab.go.id", "dinkes.oganilirkab.go.id", None),
+}
+
+
+def _emblem() -> bytes:
+    """A stand-in coat of arms for the demo's letterheads (a PNG shield, drawn here)."""
+    from PIL import Image, ImageDraw
+
+    w, h = 240, 280
+    img = Image.new("RGBA", (w, h), (255, 255, 255, 0))
+    d = ImageDraw.Draw(img)
+    shield = [(12, 12), (w - 12, 12), (w - 12, 150), (w // 2, h - 10), (12, 150)]
+    d.polygon(shield, fill="#c9a227")
+    inner = [(26, 26), (w - 26, 26), (w - 26, 144), (w // 2, h - 32), (26, 144)]
+    d.polygon(inner, fill="#17643a")
+    cx, cy, r_out, r_in = w // 2, 78, 38, 16
+    star = [(cx + (r_out if i % 2 == 0 else r_in) * math.sin(i * math.pi / 5),
+             cy - (r_out if i % 2 == 0 else r_in) * math.cos(i * math.pi / 5)) for i in range(10)]
+    d.polygon(star, fill="#f4d35e")
+    for k, y in enumerate((150, 172, 194)):  # the rivers of Ogan Ilir, as three waves
+        pts = [(x, y + 7 * math.sin((x + k * 9) / 14)) for x in range(44 + k * 14, w - 43 - k * 14)]
+        d.line(pts, fill="#9fd3f0", width=7)
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=True)
+    return buf.getvalue()
 
 
 @dataclass(frozen=True)
@@ -289,7 +330,7 @@ def _workbook(rows: list[_Row], path: Path) -> None:
     """The three import sheets, as an HR officer would fill the template."""
     wb = org_imports.new_workbook()
     for uid, name, kind, parent in UNITS:
-        wb["unit"].append([uid, name, kind, parent, REGENCY])
+        wb["unit"].append([uid, name, kind, parent, REGENCY, *LETTERHEADS.get(uid, (None,) * 5)])
     for p in POSTS:
         wb["jabatan"].append([p.id, p.name, p.kind, p.eselon, p.unit,
                               "ya" if p.head else "tidak", None])
@@ -469,8 +510,11 @@ def seed(db_url: str, month: str | None = None, rng_seed: int = 2026,
         if problems:
             raise SystemExit("impor org contoh bermasalah:\n" + "\n".join(map(str, problems)))
         result = org_store.apply(conn, org_imports.parse(book, org_store.known(conn)))
+        emblem = _emblem()
+        org_store.save_letterhead(conn, "PEMKAB-OI", {"logo": emblem, "logo_mime": "image/png"})
         say(f"  org: {len(UNITS)} unit, {len(POSTS)} jabatan, {len(rows)} pegawai "
-            f"({result.changed} baru/berubah) lewat impor XLSX")
+            f"({result.changed} baru/berubah) lewat impor XLSX; kop surat {len(LETTERHEADS)} "
+            "unit, logo di Pemkab")
 
         devices = tuple(HISTORY_KIOSKS.values())
         have = conn.execute(

@@ -60,6 +60,13 @@ def test_a_supervisor_reads_the_day_and_the_month(portal_url: str,  # noqa: F811
     assert "Oktober 2026" in page.locator("h1").inner_text()
     assert page.locator(f'tr[data-nip="{SARI}"] td[data-col="TK"]').inner_text() == "1"
     _shot(page, tmp_path, "portal-recap-month-id")
+    # the month as a PDF, next to the Excel button
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Unduh PDF (A4, dengan kop surat)").click()
+    assert download.value.suggested_filename == "rekap-semua-2026-10.pdf"
+    saved = tmp_path / "rekap-semua-2026-10.pdf"
+    download.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF-")
     page.locator(f'tr[data-nip="{SARI}"] a').first.click()
     page.wait_for_url(f"**/rekap/pegawai/{SARI}**")
     assert "TK" in page.locator('td[data-day="2026-10-06"]').inner_text()

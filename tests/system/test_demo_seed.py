@@ -8,6 +8,8 @@ a month of TPP that computes for everyone, and three accounts that sign in.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,7 +35,7 @@ def _last_month(today: date) -> str:
     return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
-def test_seeded_regency_is_whole_and_its_accounts_sign_in(fresh_db: str) -> None:
+def test_seeded_regency_is_whole_and_its_accounts_sign_in(fresh_db: str, tmp_path: Path) -> None:
     upgrade(fresh_db)
     today = date.today()
     month = _last_month(today)  # a whole month, whatever today's date
@@ -124,3 +126,27 @@ def test_seeded_regency_is_whole_and_its_accounts_sign_in(fresh_db: str) -> None
             assert got == seeded.events_by_day[day]
         else:  # the Kabid sees the people of the bidang and its seksi only
             assert got and got < seeded.events_by_day[day]
+
+    # the Kabid's month as a PDF: the Dinas's letterhead with the Pemkab's logo, signed by them
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils is not installed (scripts/system-deps.sh installs it)")
+    kabid = again.account("Atasan")
+    client = app.test_client()
+    client.post("/masuk", data={"username": kabid.nip, "password": kabid.password})
+    resp = client.get(f"/rekap.pdf?bulan={month}")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    pdf = tmp_path / "rekap-kabid.pdf"
+    pdf.write_bytes(resp.data)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert lines[:3] == ["PEMERINTAH KABUPATEN OGAN ILIR", "DINAS PENDIDIKAN",
+                         "Jalan Lintas Timur Km 36, Indralaya, Ogan Ilir 30662"]
+    assert "Indralaya, " in text and "Kepala Bidang Pembinaan Sekolah Dasar," in text
+    assert kabid.name in text and f"NIP. {kabid.nip}" in text
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], check=True, capture_output=True,
+                            text=True).stdout.splitlines()[2:]
+    # the Pemkab's emblem on page 1 (a PNG with transparency: the image and its soft mask)
+    assert [(r.split()[0], r.split()[2]) for r in images] == [("1", "image"), ("1", "smask")]
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf),
+                    str(tmp_path / "rekap-kabid")], check=True)

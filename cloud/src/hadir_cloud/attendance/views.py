@@ -263,3 +263,27 @@ def team_xlsx():  # type: ignore[no-untyped-def]
     stem = f"rekap-{r['unit'] or 'semua'}-{r['month'] if r['mode'] == 'bulan' else r['day']}"
     return send_file(buf, as_attachment=True, download_name=f"{stem}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/rekap.pdf", endpoint="team_pdf")
+def team_pdf():  # type: ignore[no-untyped-def]
+    """The recap on screen as an A4 PDF under the OPD's letterhead, with a signature block."""
+    from flask import flash, redirect, url_for
+    from flask_babel import format_number
+
+    from ..org.store import document_head
+    from .pdf import MAX_ROWS, render_recap
+
+    r = _recap()
+    if len(r["rows"]) > MAX_ROWS:  # ~12 ms a row: a regency's month belongs to a job
+        flash(_("PDF dibuat untuk rekap sampai %(max)s pegawai; rekap ini memuat %(num)s. Pilih "
+                "unit yang lebih kecil, atau unduh Excel.", max=format_number(MAX_ROWS),
+                num=format_number(len(r["rows"]))), "error")
+        return redirect(url_for("attendance.team", **request.args))
+    printed = datetime.now(ZoneInfo(DEFAULT_TZ))
+    units = [r["unit"]] if r["unit"] else [u.id for u in r["picker"] if u.depth == 0]
+    kop, signer = document_head(db(), units, printed.date())
+    body = render_recap(r, kop, signer, printed)
+    stem = f"rekap-{r['unit'] or 'semua'}-{r['month'] if r['mode'] == 'bulan' else r['day']}"
+    return send_file(io.BytesIO(body), as_attachment=True, download_name=f"{stem}.pdf",
+                     mimetype="application/pdf")

@@ -126,3 +126,49 @@ def export(ctx: click.Context, out: Path) -> None:
     with _connect(ctx) as conn:
         n = store.export_xlsx(conn, out)
     click.echo(f"{n} pegawai diekspor ke {out}")
+
+
+@org.command("letterhead")
+@click.argument("unit")
+@click.option("--alamat", help="Alamat kantor (baris alamat kop surat).")
+@click.option("--telepon", help="Nomor telepon.")
+@click.option("--email", help="Alamat email.")
+@click.option("--situs", help="Alamat situs web.")
+@click.option("--tempat", help="Tempat penandatanganan dokumen (nama kota), mis. Indralaya.")
+@click.option("--logo", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Logo (PNG atau JPEG, paling besar 512 KB); lambang daerah biasanya "
+                   "dipasang sekali di unit Pemkab dan dipakai semua OPD.")
+@click.option("--hapus-logo", "drop_logo", is_flag=True, help="Hapus logo unit ini.")
+@click.pass_context
+def letterhead_(ctx: click.Context, unit: str, alamat: str | None, telepon: str | None,
+                email: str | None, situs: str | None, tempat: str | None, logo: Path | None,
+                drop_logo: bool) -> None:
+    """Isi kop surat UNIT (OPD atau Pemkab) yang dicetak di rekap PDF; tanpa opsi: tampilkan.
+    Opsi yang diisi kosong ("") menghapus baris itu."""
+    from . import letterhead as lh
+
+    given = {"address": alamat, "phone": telepon, "email": email, "website": situs,
+             "place": tempat}
+    values: dict[str, str | bytes | None] = {k: v.strip() or None for k, v in given.items()
+                                             if v is not None}
+    image = logo.read_bytes() if logo is not None else None
+    if image is not None and drop_logo:
+        raise click.UsageError("--logo dan --hapus-logo tidak dapat dipakai bersama")
+    problems = lh.problems({k: v for k, v in values.items() if not isinstance(v, bytes)}, image)
+    if problems:
+        raise click.ClickException("; ".join(message for _, message in problems))
+    if image is not None:
+        values.update(logo=image, logo_mime=lh.logo_mime(image))
+    elif drop_logo:
+        values.update(logo=None, logo_mime=None)
+    with _connect(ctx) as conn:
+        if conn.execute("SELECT 1 FROM units WHERE id = %s", (unit,)).fetchone() is None:
+            raise click.ClickException(f"unit {unit} tidak ada (lihat: hadir-cloud org export)")
+        changed = store.save_letterhead(conn, unit, values) if values else None
+        head = store.letterheads(conn, [unit]).get(unit, lh.Letterhead(unit))
+    if values:
+        click.echo(f"kop surat {unit} " + ("dibuat" if changed else "diubah" if changed is False
+                                           else "tidak berubah"))
+    for name, label in lh.TEXT_FIELDS.items():
+        click.echo(f"  {label}: {getattr(head, name) or '-'}")
+    click.echo(f"  logo: {f'{head.logo_mime}, {len(head.logo) // 1024} KB' if head.logo else '-'}")

@@ -19,6 +19,7 @@ from typing import IO, Any
 from hadir_protocol.identifiers import EMPLOYEE_ID_RE, nip_problem
 from openpyxl import load_workbook
 
+from . import letterhead
 from .domain import ESELON, ActingAssignment, ActingKind, Position, PositionKind, Unit, UnitKind
 from .sheets import (  # noqa: F401 - the import's shape, kept importable from here
     COLUMNS,
@@ -83,6 +84,8 @@ class Parsed:
     positions: list[Position] = field(default_factory=list)
     employees: list[EmployeeRow] = field(default_factory=list)
     acting: list[ActingAssignment] = field(default_factory=list)
+    #: unit id → the letterhead fields whose columns the sheet has (an empty cell clears one)
+    letterheads: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -216,7 +219,23 @@ def _choice(ck: _Checker, row: int, column: str, value: str, allowed: tuple[str,
     return None
 
 
-def _units(sheet: Sheet, known: Known, problems: list[Problem]) -> list[Unit]:
+#: the letterhead's import columns → its fields
+LETTERHEAD_COLUMNS = {column: name for name, column in letterhead.TEXT_FIELDS.items()}
+
+
+def _letterhead(ck: _Checker, row: int, v: dict[str, Any]) -> dict[str, str | None] | None:
+    """The letterhead fields of a unit row whose columns the sheet has; None when the sheet
+    has none of them or one is bad."""
+    values = {name: ck.text(row, v, column, False) or None
+              for column, name in LETTERHEAD_COLUMNS.items() if column in ck.sheet.header}
+    bad = letterhead.problems(values)
+    for name, message in bad:
+        ck.add(row, letterhead.TEXT_FIELDS[name], message)
+    return None if bad or not values else values
+
+
+def _units(sheet: Sheet, known: Known, problems: list[Problem],
+           heads: dict[str, dict[str, str | None]] | None = None) -> list[Unit]:
     ck, out, first = _Checker(sheet, problems), [], dict[str, int]()
     kinds = tuple(k.value for k in UnitKind)
     for row, v in sheet.rows:
@@ -226,6 +245,7 @@ def _units(sheet: Sheet, known: Known, problems: list[Problem]) -> list[Unit]:
                        "jenis unit")
         parent = ck.text(row, v, "id_unit_induk", False) or None
         regency = ck.text(row, v, "kabupaten", True)
+        values = _letterhead(ck, row, v)
         if uid in first:
             ck.add(row, "id_unit", f"id_unit {uid} ganda (sudah ada di baris {first[uid]})")
             continue
@@ -233,6 +253,8 @@ def _units(sheet: Sheet, known: Known, problems: list[Problem]) -> list[Unit]:
             first[uid] = row
         if uid and name and kind and regency:
             out.append(Unit(uid, name, UnitKind(kind), regency, parent))
+            if heads is not None and values is not None:
+                heads[uid] = values
     ids = set(first) | set(known.units)
     parents = {u.id: u.parent_id for u in out}
     for u in out:
@@ -399,7 +421,8 @@ def _acting(sheet: Sheet, nips: set[str], position_unit: Mapping[str, str], know
 
 def _check(book: Mapping[str, Sheet], known: Known) -> tuple[Parsed, list[Problem]]:
     problems: list[Problem] = []
-    units = _units(book["unit"], known, problems)
+    heads: dict[str, dict[str, str | None]] = {}
+    units = _units(book["unit"], known, problems, heads)
     unit_ids = {u.id for u in units} | set(known.units)
     positions = _positions(book["jabatan"], unit_ids, known, problems)
     position_unit = {**known.positions, **{p.id: p.unit_id for p in positions}}
@@ -414,7 +437,7 @@ def _check(book: Mapping[str, Sheet], known: Known) -> tuple[Parsed, list[Proble
     acting = _acting(book.get("plt", Sheet("plt", [], [])), nips, position_unit, known,
                      problems)
     problems.sort(key=lambda p: (SHEET_ORDER[p.sheet], p.row))
-    return Parsed(units, positions, employees, acting), problems
+    return Parsed(units, positions, employees, acting, heads), problems
 
 
 def check(book: Mapping[str, Sheet], known: Known = Known()) -> list[Problem]:

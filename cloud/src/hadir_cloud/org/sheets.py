@@ -37,6 +37,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("id_unit_induk", False, "Kode unit di atasnya; kosong untuk yang teratas",
                "DISDIK"),
         Column("kabupaten", True, "Nama kabupaten", "Buton Tengah"),
+        # the letterhead (kop surat), for OPD and the Pemkab; the logo: `hadir-cloud org letterhead`
+        Column("alamat", False, "Kop surat: alamat kantor (OPD dan Pemkab)",
+               "Jl. Lintas Timur Km 35, Indralaya 30662"),
+        Column("telepon", False, "Kop surat: nomor telepon", "(0711) 581234"),
+        Column("email", False, "Kop surat: alamat email", "disdik@butontengahkab.go.id"),
+        Column("situs", False, "Kop surat: alamat situs web", "disdik.butontengahkab.go.id"),
+        Column("tempat", False, "Tempat penandatanganan dokumen (nama kota)", "Labungkari"),
     ),
     "jabatan": (
         Column("id_jabatan", True, "Kode jabatan, unik", "DISDIK-KABID-SD"),

@@ -1,15 +1,18 @@
-"""The org area's SQL: apply a checked import (all or nothing), read the chart, export XLSX."""
+"""The org area's SQL: apply a checked import (all or nothing), read the chart, export XLSX,
+letterheads and what heads a unit's documents."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
+from . import letterhead as lh
 from .domain import (
     ActingAssignment,
     ActingKind,
@@ -228,7 +231,12 @@ def apply(conn: psycopg.Connection, parsed: Parsed, progress: Progress | None = 
             for u in _parents_first(parsed.units):
                 where = f"unit {u.id}"
                 cur.execute(_UNIT, (u.id, u.name, u.regency, u.parent_id, u.kind.value))
-                _count(result, "unit", cur.fetchone())
+                row = cur.fetchone()
+                # a changed letterhead counts as a changed unit (the import has no other kind)
+                if u.id in parsed.letterheads and save_letterhead(conn, u.id, parsed.letterheads[u.id]) \
+                        is not None and row is None:
+                    row = (False,)
+                _count(result, "unit", row)
                 step()
             for p in parsed.positions:
                 where = f"jabatan {p.id}"
@@ -288,8 +296,11 @@ def export_xlsx(conn: psycopg.Connection, path: Path) -> int:
     nothing."""
     wb = new_workbook()
     chart = load_chart(conn)
+    heads = letterheads(conn, list(chart.units), logos=False)
     for u in _parents_first(sorted(chart.units.values(), key=lambda u: u.id)):
-        wb["unit"].append([u.id, u.name, u.kind.value, u.parent_id, u.regency])
+        k = heads.get(u.id, lh.Letterhead(u.id))
+        wb["unit"].append([u.id, u.name, u.kind.value, u.parent_id, u.regency,
+                           *(getattr(k, f) for f in lh.TEXT_FIELDS)])
     for p in sorted(chart.positions.values(), key=lambda p: p.id):
         wb["jabatan"].append([p.id, p.name, p.kind.value, p.eselon, p.unit_id,
                               "ya" if p.heads_unit else "tidak", p.reports_to_position_id])
@@ -308,3 +319,85 @@ def export_xlsx(conn: psycopg.Connection, path: Path) -> int:
         ws.cell(ws.max_row, 1).number_format = "@"
     wb.save(path)
     return len(rows)
+
+
+# ---------------------------------------------------------------- letterheads (kop surat)
+
+_LETTERHEAD_COLUMNS = (*lh.TEXT_FIELDS, "logo", "logo_mime")
+
+
+def save_letterhead(conn: psycopg.Connection, unit_id: str,
+                    values: Mapping[str, str | bytes | None]) -> bool | None:
+    """Set the given fields of a unit's letterhead (the others keep theirs; None clears one):
+    True made, False changed, None nothing to change. Columns outside the letterhead's are
+    refused with ValueError; check values first with `letterhead.problems`."""
+    unknown = set(values) - set(_LETTERHEAD_COLUMNS)
+    if unknown:
+        raise ValueError(f"kolom kop surat tidak dikenal: {', '.join(sorted(unknown))}")
+    if not values:
+        return None
+    exists = conn.execute("SELECT 1 FROM unit_letterheads WHERE unit_id = %s",
+                          (unit_id,)).fetchone()
+    if exists is None and all(v is None for v in values.values()):
+        return None  # nothing to store for a unit without a letterhead
+    cols = [sql.Identifier(c) for c in values]
+    query = sql.SQL(
+        "INSERT INTO unit_letterheads (unit_id, {cols}) VALUES (%s, {marks}) "
+        "ON CONFLICT (unit_id) DO UPDATE SET {sets}, updated_at = now() "
+        "WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING xmax = 0").format(
+        cols=sql.SQL(", ").join(cols),
+        marks=sql.SQL(", ").join(sql.Placeholder() * len(cols)),
+        sets=sql.SQL(", ").join(sql.SQL("{c} = EXCLUDED.{c}").format(c=c) for c in cols),
+        old=sql.SQL(", ").join(sql.SQL("unit_letterheads.{c}").format(c=c) for c in cols),
+        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{c}").format(c=c) for c in cols))
+    try:
+        row = conn.execute(query, (unit_id, *values.values())).fetchone()
+    except psycopg.errors.ForeignKeyViolation as err:
+        raise OrgStoreError(f"unit {unit_id} tidak ada") from err
+    return None if row is None else bool(row[0])
+
+
+def letterheads(conn: psycopg.Connection, unit_ids: list[str],
+                logos: bool = True) -> dict[str, lh.Letterhead]:
+    """The letterheads of these units (units without one are absent); `logos` False leaves
+    the image bytes out."""
+    rows = conn.execute(
+        "SELECT unit_id, address, phone, email, website, place, "
+        + ("logo, logo_mime" if logos else "NULL::bytea, NULL::text")
+        + " FROM unit_letterheads WHERE unit_id = ANY(%s)", (unit_ids,)).fetchall()
+    return {r[0]: lh.Letterhead(r[0], r[1], r[2], r[3], r[4], r[5],
+                                bytes(r[6]) if r[6] is not None else None, r[7]) for r in rows}
+
+
+def _units(conn: psycopg.Connection) -> dict[str, Unit]:
+    return {r[0]: Unit(r[0], r[1], UnitKind(r[4]), r[2], r[3]) for r in conn.execute(
+        "SELECT id, name, regency, parent_id, kind FROM units")}
+
+
+def document_head(conn: psycopg.Connection, unit_ids: list[str],
+                  day: date) -> tuple[lh.Kop, lh.Signatory]:
+    """The letterhead and the signatory of a document about `unit_ids` signed on `day`
+    (`letterhead`'s rules), reading only the units above them and their heads."""
+    units = _units(conn)
+    above = {u.id for uid in unit_ids for u in lh.chain(uid, units)}
+    above |= {u.id for u in units.values() if u.kind is UnitKind.PEMKAB}
+    kop = lh.kop(unit_ids, units, letterheads(conn, sorted(above)))
+    signer_unit = lh.signing_unit(unit_ids, units)
+    if signer_unit is None:
+        return kop, lh.Signatory()
+    path = [u.id for u in lh.chain(signer_unit, units)]
+    positions = {r[0]: Position(r[0], r[1], PositionKind(r[2]), r[4], r[3], r[5], r[6])
+                 for r in conn.execute(
+                     "SELECT id, name, kind, eselon, unit_id, heads_unit, reports_to_position_id "
+                     "FROM positions WHERE heads_unit AND unit_id = ANY(%s)", (path,))}
+    ids = list(positions)
+    assignments = [Assignment(*r) for r in conn.execute(
+        "SELECT nip, position_id, start_date, end_date FROM assignments "
+        "WHERE position_id = ANY(%s)", (ids,))]
+    acting = [ActingAssignment(r[0], r[1], r[2], r[3], ActingKind(r[4])) for r in conn.execute(
+        "SELECT nip, position_id, start_date, end_date, kind FROM acting_assignments "
+        "WHERE position_id = ANY(%s)", (ids,))]
+    nips = sorted({a.nip for a in assignments} | {a.nip for a in acting})
+    names: dict[str, str] = dict(conn.execute("SELECT nip, name FROM employees WHERE nip = ANY(%s)",
+                              (nips,)).fetchall())
+    return kop, lh.signatory(signer_unit, day, units, positions, assignments, acting, names)

@@ -89,6 +89,7 @@ PERMISSIONS: dict[str, Rule] = {
     # the recap and a person's month from it, within the unit scope (checked in the views)
     "attendance.team": _RECAP_READERS,
     "attendance.team_xlsx": _RECAP_READERS,
+    "attendance.team_pdf": _RECAP_READERS,
     "attendance.person": _RECAP_READERS,
     # the organisation's import and export: BKPSDM (regency-wide HR)
     "org.index": _TPP_HR,
