@@ -63,8 +63,8 @@ def test_a_supervisor_reads_the_day_and_the_month(portal_url: str,  # noqa: F811
     # the month as a PDF, next to the Excel button
     with page.expect_download() as download:
         page.get_by_role("button", name="Unduh PDF (A4, dengan kop surat)").click()
-    assert download.value.suggested_filename == "rekap-semua-2026-10.pdf"
-    saved = tmp_path / "rekap-semua-2026-10.pdf"
+    assert download.value.suggested_filename == "rekap-BKPSDM-2026-10.pdf"
+    saved = tmp_path / "rekap-BKPSDM-2026-10.pdf"
     download.value.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF-")
     page.locator(f'tr[data-nip="{SARI}"] a').first.click()
