@@ -148,6 +148,7 @@ def test_an_import_applied_as_a_job_reports_progress_to_its_page(hr, fresh_db: s
 
     job_id = apply(hr, token)
     assert apply(hr, token) == job_id  # pressed twice: one job
+    assert hr.get(f"/tpp/job/{job_id}").status_code == 404  # not a TPP run's page
     assert uploads_kept(fresh_db) == 1  # until the job has read it
     page = hr.get(f"/organisasi/impor/tugas/{job_id}").get_data(as_text=True)
     assert "Impor organisasi: organisasi.xlsx" in page and "menunggu" in page

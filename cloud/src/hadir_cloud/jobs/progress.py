@@ -112,8 +112,8 @@ def workers_alive(conn: psycopg.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def get(conn: psycopg.Connection, job_id: int) -> Progress | None:
-    """One job's progress, or None when no such job was recorded."""
+def get(conn: psycopg.Connection, job_id: int, kind: str | None = None) -> Progress | None:
+    """One job's progress, or None when no such job (of that kind) was recorded."""
     row = conn.execute(
         "SELECT p.job_id, p.kind, p.label, p.state, p.done, p.total, p.message, p.result, "
         "p.started_at, p.finished_at, j.status::text, "
@@ -122,6 +122,6 @@ def get(conn: psycopg.Connection, job_id: int) -> Progress | None:
         "FROM job_progress p LEFT JOIN procrastinate_jobs j ON j.id = p.job_id "
         "LEFT JOIN procrastinate_workers w ON w.id = j.worker_id WHERE p.job_id = %s",
         (STALLED_AFTER_S, job_id)).fetchone()
-    if row is None:
+    if row is None or (kind is not None and row[1] != kind):
         return None
     return Progress(row[0], row[1], row[2], JobState(row[3]), *row[4:])

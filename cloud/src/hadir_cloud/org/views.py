@@ -98,8 +98,8 @@ def apply():  # type: ignore[no-untyped-def]
 def _job_or_404(job_id: int) -> progress.Progress:
     from ..jobs.tasks import ORG_KIND
 
-    p = progress.get(db(), job_id)
-    if p is None or p.kind != ORG_KIND:
+    p = progress.get(db(), job_id, ORG_KIND)
+    if p is None:
         abort(404)
     return p
 

@@ -68,7 +68,9 @@ def start():  # type: ignore[no-untyped-def]
 
 
 def _job_or_404(job_id: int) -> progress.Progress:
-    p = progress.get(db(), job_id)
+    from ..jobs.tasks import TPP_KIND  # an org import's job is not a TPP page
+
+    p = progress.get(db(), job_id, TPP_KIND)
     if p is None:
         abort(404)
     return p
