@@ -174,39 +174,62 @@ def _recap() -> dict[str, Any]:
             first, last = month_bounds(month)
         except CalendarError:
             abort(400, _("Bulan harus berbentuk TTTT-BB, misalnya 2026-10."))
-        rows: list[dict[str, Any]] = [
-            {"emp": m.employee, "counts": m.counts, "problem": m.problem}
-            for m in store.recap_month(db(), units, first, last, now, _cache())]
+        def month_view(judged: list[store.MonthRow]) -> dict[str, Any]:
+            rows = [{"emp": m.employee, "counts": m.counts, "problem": m.problem}
+                    for m in judged]
 
-        def count(part: list[dict[str, Any]]) -> dict[str, int]:
-            return month_totals([r["counts"] for r in part if r["counts"]])
+            def count(part: list[dict[str, Any]]) -> dict[str, int]:
+                return month_totals([r["counts"] for r in part if r["counts"]])
+
+            return {"rows": rows, "totals": count(rows),
+                    "groups": _groups(picker, rows, count) if ctx["overview"] else None}
 
         ctx.update(mode="bulan", month=month, period=month_title(first),
-                   prev=_shift(first, -1), next=_shift(first, 1),
-                   rows=rows, totals=count(rows), day=now.date())
-        if ctx["overview"]:
-            ctx["groups"] = _groups(picker, rows, count)
+                   prev=_shift(first, -1), next=_shift(first, 1), day=now.date(),
+                   **_viewed(store.recap_month(db(), units, first, last, now, _cache()),
+                             month_view, ctx["overview"]))
         return ctx
     raw = request.args.get("tanggal")
     try:
         day = date.fromisoformat(raw) if raw else now.date()
     except ValueError:
         abort(400, _("Tanggal harus berbentuk TTTT-BB-HH, misalnya 2026-10-06."))
-    rows = []
-    for p in store.recap_day(db(), units, day, now, _cache()):
-        s, column = p.status, p.column
-        rows.append({"emp": p.employee, "status": s, "column": column,
-                     "codes": [] if s is None or column == "belum" else s.codes,
-                     "problem": p.problem})
 
-    def count_day(part: list[dict[str, Any]]) -> dict[str, int]:
-        return day_counts([r["column"] for r in part if r["column"]])
+    def day_view(judged: list[store.DayRow]) -> dict[str, Any]:
+        rows = [{"emp": p.employee, "status": p.status, "column": p.column,
+                 "codes": [] if p.status is None or p.column == "belum" else p.status.codes,
+                 "problem": p.problem} for p in judged]
+
+        def count_day(part: list[dict[str, Any]]) -> dict[str, int]:
+            return day_counts([r["column"] for r in part if r["column"]])
+
+        return {"rows": rows, "counts": count_day(rows),
+                "groups": _groups(picker, rows, count_day) if ctx["overview"] else None}
 
     ctx.update(mode="hari", day=day, month=day.strftime("%Y-%m"),
-               period=f"{day.day} {month_title(day)}", rows=rows, counts=count_day(rows))
-    if ctx["overview"]:
-        ctx["groups"] = _groups(picker, rows, count_day)
+               period=f"{day.day} {month_title(day)}",
+               **_viewed(store.recap_day(db(), units, day, now, _cache()), day_view,
+                         ctx["overview"]))
     return ctx
+
+
+def _viewed(judged: list[Any], view: Callable[[list[Any]], dict[str, Any]],
+            overview: bool) -> dict[str, Any]:
+    """`view(judged)`, kept while the recap cache hands back the very same verdicts (a
+    regency's page: 10,000 rows, their counts and the OPD lines, built once, not per request).
+    The rows are read only, by the page, the spreadsheet and the PDF."""
+    kept: dict[tuple[int, bool], tuple[list[Any], dict[str, Any]]] = \
+        current_app.extensions.setdefault("hadir_recap_views", {})
+    key = (id(judged), overview)
+    hit = kept.get(key)
+    if hit is not None and hit[0] is judged:
+        return hit[1]
+    out = view(judged)
+    if len(judged) >= 1000:  # small pages are cheaper built than kept
+        while len(kept) >= 16:
+            kept.pop(next(iter(kept)))
+        kept[key] = (judged, out)
+    return out
 
 
 @bp.route("/rekap", endpoint="team")
