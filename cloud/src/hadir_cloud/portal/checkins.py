@@ -151,8 +151,11 @@ def today():  # type: ignore[no-untyped-def]
     total, people = _day_count(conn, args)
     last = rows[-1] if more else None
     nxt = f"{last['captured_at'].isoformat()}~{last['event_id']}" if last else None
+    # translated once, filled per row (Flask-Babel formats only when given values)
+    fmt = {"gps": _("±%(acc)s m, %(sats)s satelit"), "face": _("jarak %(dist)s (batas %(limit)s)"),
+           "live": _("liveness %(method)s: %(verdict)s")}
     return render_template("checkins.html", rows=rows, day=day, total=total, people=people,
-                           next_cursor=nxt, first_page=after is None)
+                           next_cursor=nxt, first_page=after is None, fmt=fmt)
 
 
 @bp.route("/checkins/<uuid:event_id>/photo.jpg")
