@@ -64,7 +64,7 @@ def expected(path_kind: str, role: str | None) -> int:
         return ok if role in allowed else 403
     if path_kind == "photo_b":  # a person of OPD B: not for OPD A's admin
         return 200 if role in READERS - {"admin_opd"} else 403
-    if path_kind in ("recap", "recap_xlsx", "recap_pdf", "person_a"):
+    if path_kind in ("recap", "recap_xlsx", "recap_pdf", "person_a", "search"):
         return 200 if role in RECAP else 403
     if path_kind == "person_b":
         return 200 if role in RECAP - {"admin_opd"} else 403
@@ -137,7 +137,7 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "tpp_run": "/tpp/run/999999", "tpp_job": "/tpp/job/999999",
             "photo_a": f"/checkins/{events[NIP_A]}/photo.jpg",
             "photo_b": f"/checkins/{events[NIP_B]}/photo.jpg", "recap": "/rekap",
-            "recap_xlsx": "/rekap.xlsx", "recap_pdf": "/rekap.pdf", "person_a": f"/rekap/pegawai/{NIP_A}",
+            "recap_xlsx": "/rekap.xlsx", "recap_pdf": "/rekap.pdf", "search": "/cari?q=Bud", "person_a": f"/rekap/pegawai/{NIP_A}",
             "person_b": f"/rekap/pegawai/{NIP_B}"}
 
 
@@ -154,6 +154,7 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "attendance.team": ["recap"], "attendance.team_xlsx": ["recap_xlsx"],
                "attendance.team_pdf": ["recap_pdf"],
                "attendance.person": ["person_a", "person_b"],
+               "attendance.search": ["search"],
                # the upload, apply, job fragment and downloads: tests/portal/test_org_pages.py
                "org.index": ["org_index"], "org.check": [], "org.apply": [], "org.template": [],
                "org.export": [], "org.job": ["org_job"], "org.job_progress": [],

@@ -76,5 +76,15 @@ def test_a_supervisor_reads_the_day_and_the_month(portal_url: str,  # noqa: F811
     page.goto(f"{portal_url}/rekap?unit=SUBBAG&tanggal=2026-10-06")
     assert "Belum ada pegawai di unit ini." in page.locator("#recap").inner_text()
     _shot(page, tmp_path, "portal-recap-empty-id")
+
+    # the header's search: part of a name, Enter, then the person's month
+    box = page.get_by_role("searchbox", name="Cari pegawai")
+    box.fill(SARI[:8])
+    box.press("Enter")
+    page.wait_for_url("**/cari?q=**")
+    assert page.locator("#found tbody tr").count() >= 1
+    _shot(page, tmp_path, "portal-search-id")
+    page.locator(f'#found tr[data-nip="{SARI}"] a').click()
+    page.wait_for_url(f"**/rekap/pegawai/{SARI}**")
     assert failed == []
     page.close()

@@ -60,6 +60,25 @@ def unit_of(conn: psycopg.Connection, nip: str) -> str | None:
     return row[0] if row else None
 
 
+#: how many people a search shows at most (a longer list asks for a narrower search)
+SEARCH_LIMIT = 50
+
+
+def find_people(conn: psycopg.Connection, query: str, units: frozenset[str] | None,
+                limit: int = SEARCH_LIMIT) -> list[tuple[str, str, str, str]]:
+    """(NIP, name, unit id, unit name) of people whose NIP starts with `query` (digits) or
+    whose name contains it, within `units` (None: the regency), by name; up to `limit` + 1."""
+    q = query.strip()
+    like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+        "SELECT e.nip, e.name, e.unit_id, u.name FROM employees e JOIN units u ON u.id = e.unit_id"
+        " WHERE (e.nip LIKE %(prefix)s OR e.name ILIKE %(part)s)"
+        " AND (%(units)s::text[] IS NULL OR e.unit_id = ANY(%(units)s))"
+        " ORDER BY e.leave_date IS NOT NULL, e.name, e.nip LIMIT %(n)s",
+        {"prefix": like + "%", "part": "%" + like + "%", "n": limit + 1,
+         "units": None if units is None else sorted(units)}).fetchall()]
+
+
 def unit_names(conn: psycopg.Connection, ids: list[str]) -> dict[str, str]:
     """Unit id → name."""
     return dict(conn.execute("SELECT id, name FROM units WHERE id = ANY(%s)", (ids,)).fetchall())

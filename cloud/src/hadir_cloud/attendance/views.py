@@ -72,6 +72,17 @@ def person(nip: str):  # type: ignore[no-untyped-def]
     return _month_page(nip, _("Presensi pegawai"), show_tpp=show_tpp, back=True)
 
 
+@bp.route("/cari", endpoint="search")
+def search():  # type: ignore[no-untyped-def]
+    """Find a person by name or NIP within the viewer's scope; each opens their month."""
+    query = (request.args.get("q") or "").strip()[:100]
+    found: list[tuple[str, str, str, str]] = []
+    if len(query) >= 2:
+        found = store.find_people(db(), query, _scope())
+    return render_template("attendance/search.html", query=query, found=found[:store.SEARCH_LIMIT],
+                           more=len(found) > store.SEARCH_LIMIT, limit=store.SEARCH_LIMIT)
+
+
 def _month_page(nip: str, heading: str, show_tpp: bool, back: bool = False) -> str:
     emp_row = db().execute("SELECT e.name, o.tz FROM employees e JOIN offices o ON "
                            "o.id = e.office_id WHERE e.nip = %s", (nip,)).fetchone()

@@ -83,6 +83,12 @@ def init_nav(app: Flask) -> None:
     def _nav() -> dict[str, object]:
         from flask_login import current_user
 
+        def can_search() -> bool:
+            who = getattr(current_user, "principal", None)
+            return (current_user.is_authenticated and who is not None
+                    and "attendance.search" in app.view_functions
+                    and decide("attendance.search", who) == 200)
+
         def nav_entries() -> list[NavEntry]:
             if not current_user.is_authenticated:
                 return []
@@ -90,5 +96,5 @@ def init_nav(app: Flask) -> None:
             roles = getattr(current_user, "roles", None) or {getattr(current_user, "role", "")}
             return for_roles(app, roles, who)
 
-        return {"nav_entries": nav_entries, "role_label": role_label,
+        return {"nav_entries": nav_entries, "role_label": role_label, "can_search": can_search,
                 "has_endpoint": app.view_functions.__contains__}

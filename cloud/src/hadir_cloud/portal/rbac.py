@@ -91,6 +91,8 @@ PERMISSIONS: dict[str, Rule] = {
     "attendance.team_xlsx": _RECAP_READERS,
     "attendance.team_pdf": _RECAP_READERS,
     "attendance.person": _RECAP_READERS,
+    # find a person by name or NIP, within the same scope as the recap
+    "attendance.search": _RECAP_READERS,
     # the organisation's import and export: BKPSDM (regency-wide HR)
     "org.index": _TPP_HR,
     "org.check": _TPP_HR,
