@@ -88,3 +88,50 @@ def test_a_supervisor_reads_the_day_and_the_month(portal_url: str,  # noqa: F811
     page.wait_for_url(f"**/rekap/pegawai/{SARI}**")
     assert failed == []
     page.close()
+
+
+def test_an_atasan_sees_the_unit_and_exports_it(portal_url: str,  # noqa: F811
+                                                browser, fresh_db: str, tmp_path: Path):
+    """Sari heads BKPSDM: her own account opens on her unit's people (not the regency's
+    overview), and she downloads the day as Excel and the month as PDF."""
+    sys.path.insert(0, str(ROOT / "tests" / "tpp"))
+    from hadir_cloud.users import activate, invite
+    from openpyxl import load_workbook
+    from test_tpp_store import DEWI, GURU, SARI, seed_october
+
+    seed_october(fresh_db)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO positions (id, name, kind, eselon, unit_id, heads_unit) VALUES "
+                     "('kaban', 'Kepala Badan', 'struktural', 'II.b', 'BKPSDM', true)")
+        conn.execute("INSERT INTO assignments (nip, position_id, start_date) VALUES "
+                     "(%s, 'kaban', '2020-01-01')", (SARI,))
+        activate(conn, SARI, invite(conn, SARI), PASSWORD)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID",
+                            accept_downloads=True)
+    page.goto(f"{portal_url}/masuk")
+    page.get_by_label("NIP atau nama pengguna").fill(SARI)
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.get_by_role("navigation", name="Menu utama").get_by_role(
+        "link", name="Kehadiran tim").click()
+    page.wait_for_url(f"{portal_url}/rekap")
+    page.goto(f"{portal_url}/rekap?tanggal=2026-10-06")
+    assert page.locator("#overview").count() == 0
+    nips = set(page.locator("#recap tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.nip)"))
+    assert nips == {SARI, DEWI} and GURU not in nips
+    _shot(page, tmp_path, "portal-recap-atasan-id")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Unduh Excel (.xlsx)").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    sheet = load_workbook(saved).active
+    assert {r[1] for r in sheet.iter_rows(values_only=True)} >= {SARI, DEWI}
+    page.get_by_role("link", name="lihat rekap bulan 2026-10").click()
+    page.wait_for_url("**bulan=2026-10**")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Unduh PDF (A4, dengan kop surat)").click()
+    pdf = tmp_path / download.value.suggested_filename
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    page.close()

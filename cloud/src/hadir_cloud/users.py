@@ -96,8 +96,9 @@ def unit_subtree(conn: psycopg.Connection, roots: frozenset[str]) -> frozenset[s
 def principal(conn: psycopg.Connection, sid: str) -> Principal | None:
     """The account behind a session id, if that session is still current."""
     username, _, version = sid.rpartition("|")
-    row = conn.execute("SELECT username, nip, role, session_version, password_hash "
-                       "FROM portal_users WHERE username = %s", (username,)).fetchone()
+    row = conn.execute("SELECT p.username, p.nip, p.role, p.session_version, p.password_hash, "
+                       "e.name FROM portal_users p LEFT JOIN employees e ON e.nip = p.nip "
+                       "WHERE p.username = %s", (username,)).fetchone()
     if row is None or str(row[3]) != version or row[4] is None:
         return None
     roles: set[Role] = set()
@@ -116,7 +117,7 @@ def principal(conn: psycopg.Connection, sid: str) -> Principal | None:
         if headed:
             roles.add(Role.ATASAN)
             units |= headed
-    return Principal(row[0], row[1], frozenset(roles), frozenset(units))
+    return Principal(row[0], row[1], frozenset(roles), frozenset(units), name=row[5])
 
 
 _HEADED_TODAY = """

@@ -55,6 +55,8 @@ class Principal:
     roles: frozenset[Role]
     #: units whose subtree a scoped role covers; empty with a regency-wide role
     units: frozenset[str] = field(default_factory=frozenset)
+    #: the employee's name, for an account with a NIP (shown instead of the NIP)
+    name: str | None = None
 
     @property
     def regency_wide(self) -> bool:
