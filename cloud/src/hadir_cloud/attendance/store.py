@@ -13,7 +13,7 @@ import psycopg
 from ..tpp import store as tpp_store
 from ..tpp.calendar import OfficeCalendar, days_between
 from ..tpp.schedule import ScheduleBook
-from ..tpp.status import DayStatus, Employee, evaluate_month
+from ..tpp.status import DayStatus, Employee
 from ..users import unit_subtree
 from .cache import RecapCache
 from .domain import cells, day_column, month_counts
@@ -183,6 +183,7 @@ def _judge_people(conn: psycopg.Connection, units: frozenset[str], first: date, 
     absences = tpp_store.absences_of(
         conn, [e.nip for e in emps] if len(emps) < 2000 else None, first, last)
     shared = hash(repr((sorted(cals.items()), book.rulesets, sched_list)))
+    moved = tpp_store.periods_of(conn, first, last)  # people whose record changed meanwhile
     wanted: dict[Any, tuple[str, Any]] = {}
     keyed = []
     pendings: dict[tuple[str, str], frozenset[date]] = {}  # the same for an office and group
@@ -193,7 +194,8 @@ def _judge_people(conn: psycopg.Connection, units: frozenset[str], first: date, 
                 e.schedule_group, cals[e.office_id], sched, days, now)
         key = (mode, e.nip, first, last, pending)
         # the inputs as one hash (64 bits): compared on every recap, for every person
-        wanted[key] = (e.nip, hash((e, tuple(absences.get(e.nip, ())), shared)))
+        wanted[key] = (e.nip, hash((e, tuple(absences.get(e.nip, ())), shared,
+                                    tuple(moved.get(e.nip, ())))))
         keyed.append((key, e, pending))
     lo, hi = tpp_store.facts_window(first, last)
     have = cache.fresh(conn, wanted, lo, hi) if cache is not None else {}
@@ -204,8 +206,9 @@ def _judge_people(conn: psycopg.Connection, units: frozenset[str], first: date, 
         fresh = []
         for key, e, pending in todo:
             try:
-                statuses = evaluate_month(e, cals[e.office_id], days, sched, book,
-                                          punches.get(e.nip, ()), absences.get(e.nip, ()))
+                statuses = tpp_store.evaluate_person(e, moved.get(e.nip), cals, days, sched,
+                                                     book, punches.get(e.nip, ()),
+                                                     absences.get(e.nip, ()))
                 value = reduce(e, statuses, pending, None)
             except LookupError as err:  # NoScheduleError, NoRuleSetError
                 logger.info("recap: %s not judged: %s", e.nip, err)

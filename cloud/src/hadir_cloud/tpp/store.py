@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -40,7 +40,7 @@ from .runs import run_results as run_results
 from .runs import tk_counts as tk_counts
 from .runs import write_run as write_run
 from .schedule import Schedule, ScheduleBook
-from .status import Absence, Employee, Punch, evaluate_month
+from .status import Absence, DayStatus, Employee, Punch, evaluate_month
 from .tpp import Sanction, TppResult, compute_tpp
 
 logger = logging.getLogger(__name__)
@@ -164,33 +164,90 @@ def schedules(conn: psycopg.Connection) -> list[Schedule]:
 
 # ---------------------------------------------------------------- employees and month facts
 
+#: an employee with the record (unit, office, schedule group, class, kind) in force on %(on)s:
+#: the period of migration 0860 that began last on or before that day, else today's record
 _EMP_SQL = (
-    "SELECT e.nip, e.name, e.unit_id, e.staff_kind, e.position_class, e.join_date, e.office_id, "
-    "e.schedule_group, u.regency, e.leave_date FROM employees e JOIN units u ON u.id = e.unit_id"
+    "SELECT e.nip, e.name, coalesce(p.unit_id, e.unit_id), coalesce(p.staff_kind, e.staff_kind), "
+    "coalesce(p.position_class, e.position_class), e.join_date, "
+    "coalesce(p.office_id, e.office_id), coalesce(p.schedule_group, e.schedule_group), "
+    "u.regency, e.leave_date FROM employees e "
+    "LEFT JOIN LATERAL (SELECT * FROM employee_periods p WHERE p.nip = e.nip "
+    "AND p.valid_from <= %(on)s ORDER BY p.valid_from DESC LIMIT 1) p ON true "
+    "JOIN units u ON u.id = coalesce(p.unit_id, e.unit_id)"
 )
 
 
 def employees(conn: psycopg.Connection, first: date, last: date,
               unit: str | None = None, units: Iterable[str] | None = None) -> list[Employee]:
-    """Employees employed at some point between first and last, optionally of one unit or of
-    a set of units."""
-    sql = _EMP_SQL + " WHERE e.join_date <= %s AND (e.leave_date IS NULL OR e.leave_date >= %s)"
-    args: list[Any] = [last, first]
+    """Employees employed at some point between first and last, each with the record of the
+    period's last day, optionally of one unit or of a set of units (on that day)."""
+    sql = _EMP_SQL + (" WHERE e.join_date <= %(last)s AND (e.leave_date IS NULL "
+                      "OR e.leave_date >= %(first)s)")
     if unit is not None:
-        sql += " AND e.unit_id = %s"
-        args.append(unit)
+        sql += " AND coalesce(p.unit_id, e.unit_id) = %(unit)s"
     if units is not None:
-        sql += " AND e.unit_id = ANY(%s)"
-        args.append(sorted(units))
+        sql += " AND coalesce(p.unit_id, e.unit_id) = ANY(%(units)s)"
+    args = {"on": last, "first": first, "last": last, "unit": unit,
+            "units": None if units is None else sorted(units)}
     return [Employee(*r) for r in conn.execute(sql + " ORDER BY e.nip", args).fetchall()]
 
 
-def employee(conn: psycopg.Connection, nip: str) -> Employee:
-    """One employee by NIP."""
-    row = conn.execute(_EMP_SQL + " WHERE e.nip = %s", (nip,)).fetchone()
+def employee(conn: psycopg.Connection, nip: str, on: date | None = None) -> Employee:
+    """One employee by NIP, with the record in force on `on` (default: today)."""
+    row = conn.execute(_EMP_SQL + " WHERE e.nip = %(nip)s",
+                       {"nip": nip, "on": on or date.today()}).fetchone()
     if row is None:
         raise UnknownEmployeeError(f"pegawai dengan NIP {nip} tidak ditemukan")
     return Employee(*row)
+
+
+#: a period of an employee's record: from its first day, the fields it sets on `Employee`
+Period = tuple[date, tuple[tuple[str, str], ...]]
+_PERIOD_FIELDS = ("unit_id", "office_id", "schedule_group", "position_class", "staff_kind")
+
+
+def periods_of(conn: psycopg.Connection, first: date, last: date) -> dict[str, list[Period]]:
+    """The people whose record changed within first..last, with every period up to `last`
+    (the others are judged with one record all through)."""
+    out: dict[str, list[Period]] = {}
+    for nip, start, *fields in conn.execute(
+            "SELECT p.nip, p.valid_from, " + ", ".join(f"p.{f}" for f in _PERIOD_FIELDS)
+            + " FROM employee_periods p WHERE p.valid_from <= %(last)s AND p.nip IN "
+            "(SELECT nip FROM employee_periods WHERE valid_from > %(first)s "
+            "AND valid_from <= %(last)s) ORDER BY p.nip, p.valid_from",
+            {"first": first, "last": last}).fetchall():
+        out.setdefault(nip, []).append((start, tuple(zip(_PERIOD_FIELDS, fields, strict=True))))
+    return out
+
+
+def evaluate_person(e: Employee, periods: Sequence[Period] | None,
+                    cals: dict[str, OfficeCalendar], days: Sequence[date],
+                    sched: ScheduleBook, book: RuleBook, punches: Iterable[Punch],
+                    absences: Sequence[Absence]) -> list[DayStatus]:
+    """`evaluate_month` with the record the person had on each day: a month with a move (to
+    another unit, office or schedule group) is judged in pieces, each with its own record and
+    its office's calendar."""
+    if not periods:
+        return evaluate_month(e, cals[e.office_id], days, sched, book, punches, absences)
+    punches = list(punches)
+
+    def record(d: date) -> Employee:
+        fields = next((f for start, f in reversed(periods) if start <= d), periods[0][1])
+        return replace(e, **dict(fields))
+
+    out: list[DayStatus] = []
+    piece: list[date] = []
+    current = record(days[0])
+    for d in days:
+        rec = record(d)
+        if rec != current:
+            out += evaluate_month(current, cals[current.office_id], piece, sched, book,
+                                  punches, absences)
+            piece, current = [], rec
+        piece.append(d)
+    out += evaluate_month(current, cals[current.office_id], piece, sched, book, punches,
+                          absences)
+    return out
 
 
 def unit_exists(conn: psycopg.Connection, unit: str) -> bool:
@@ -216,18 +273,18 @@ def facts_window(first: date, last: date) -> tuple[datetime, datetime]:
 
 def punches_of(conn: psycopg.Connection, nips: Sequence[str], first: date,
                last: date) -> dict[str, list[Punch]]:
-    """The check-ins of these employees around first..last, in their office's local time."""
+    """The check-ins of these employees around first..last, as instants: each day's office
+    calendar puts them in its own zone (a person who moved office mid-month, or since, is
+    judged in the zone of the office they had that day)."""
     lo, hi = facts_window(first, last)
     punches: dict[str, list[Punch]] = {}
     with conn.cursor() as cur:
         cur.execute(
-            "SELECT c.employee_id, c.event_id::text, c.kind, "
-            "c.captured_at AT TIME ZONE o.tz FROM checkins c "
-            "JOIN employees e ON e.nip = c.employee_id JOIN offices o ON o.id = e.office_id "
+            "SELECT c.employee_id, c.event_id::text, c.kind, c.captured_at FROM checkins c "
             "WHERE c.employee_id = ANY(%s) AND c.captured_at >= %s AND c.captured_at < %s",
             (list(nips), lo, hi))
-        for nip, eid, kind, loc in cur.fetchall():
-            punches.setdefault(nip, []).append(Punch(eid, kind, None, loc))
+        for nip, eid, kind, at in cur.fetchall():
+            punches.setdefault(nip, []).append(Punch(eid, kind, at))
     return punches
 
 
@@ -278,13 +335,14 @@ def compute_month(
     book = rulebook(conn)
     sched = ScheduleBook(schedules(conn))
     days = days_between(first, last)
+    moved = periods_of(conn, first, last)
     for i in range(0, len(emps), chunk):
         part = emps[i:i + chunk]
         facts = month_facts(conn, [e.nip for e in part], first, last)
         for e in part:
-            cal = cals[e.office_id]
-            statuses = evaluate_month(e, cal, days, sched, book, facts.punches.get(e.nip, ()),
-                                      facts.absences.get(e.nip, ()))
+            statuses = evaluate_person(e, moved.get(e.nip), cals, days, sched, book,
+                                       facts.punches.get(e.nip, ()),
+                                       facts.absences.get(e.nip, ()))
             lkh = completeness(statuses, facts.lkh.get(e.nip, ()))
             yield compute_tpp(e, first, statuses,
                               _rules_for(book, e.regency, e.staff_kind), lkh,
@@ -296,12 +354,13 @@ def compute_month(
 def live_tpp(conn: psycopg.Connection, month: str, nip: str) -> TppResult:
     """One employee's month computed now from the current data (the estimate before a run)."""
     first, last = month_bounds(month)
-    emp = employee(conn, nip)
-    cal = office_calendars(conn, first, last)[emp.office_id]
+    emp = employee(conn, nip, on=last)
     book = rulebook(conn)
     facts = month_facts(conn, [nip], first, last)
-    statuses = evaluate_month(emp, cal, days_between(first, last), ScheduleBook(schedules(conn)),
-                              book, facts.punches.get(nip, ()), facts.absences.get(nip, ()))
+    statuses = evaluate_person(emp, periods_of(conn, first, last).get(nip),
+                               office_calendars(conn, first, last), days_between(first, last),
+                               ScheduleBook(schedules(conn)), book, facts.punches.get(nip, ()),
+                               facts.absences.get(nip, ()))
     return compute_tpp(emp, first, statuses, _rules_for(book, emp.regency, emp.staff_kind),
                        completeness(statuses, facts.lkh.get(nip, ())),
                        facts.sanctions.get(nip, ()))
