@@ -52,6 +52,8 @@ def expected(path_kind: str, role: str | None) -> int:
         return 200 if role in READERS | {"pegawai"} else 403
     if path_kind in ("today", "api"):
         return 200 if role in READERS else 403
+    if path_kind == "accounts":
+        return 200 if role in {"admin", "admin_bkpsdm", "admin_opd"} else 403
     if path_kind in ("org_index", "tpp_rules", "tpp_calendar", "tpp_schedules",
                      "tpp_schedule_new"):
         return 200 if role in {"admin", "admin_bkpsdm"} else 403
@@ -137,7 +139,8 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "tpp_run": "/tpp/run/999999", "tpp_job": "/tpp/job/999999",
             "photo_a": f"/checkins/{events[NIP_A]}/photo.jpg",
             "photo_b": f"/checkins/{events[NIP_B]}/photo.jpg", "recap": "/rekap",
-            "recap_xlsx": "/rekap.xlsx", "recap_pdf": "/rekap.pdf", "search": "/cari?q=Bud", "person_a": f"/rekap/pegawai/{NIP_A}",
+            "recap_xlsx": "/rekap.xlsx", "recap_pdf": "/rekap.pdf", "search": "/cari?q=Bud",
+            "accounts": "/akun", "person_a": f"/rekap/pegawai/{NIP_A}",
             "person_b": f"/rekap/pegawai/{NIP_B}"}
 
 
@@ -155,6 +158,8 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "attendance.team_pdf": ["recap_pdf"],
                "attendance.person": ["person_a", "person_b"],
                "attendance.search": ["search"],
+               # issuing a code (POST): tests/portal/test_account_pages.py
+               "accounts.people": ["accounts"], "accounts.issue_code": [],
                # the upload, apply, job fragment and downloads: tests/portal/test_org_pages.py
                "org.index": ["org_index"], "org.check": [], "org.apply": [], "org.template": [],
                "org.export": [], "org.job": ["org_job"], "org.job_progress": [],

@@ -86,6 +86,19 @@ def test_a_supervisor_reads_the_day_and_the_month(portal_url: str,  # noqa: F811
     _shot(page, tmp_path, "portal-search-id")
     page.locator(f'#found tr[data-nip="{SARI}"] a').click()
     page.wait_for_url(f"**/rekap/pegawai/{SARI}**")
+
+    # HR's accounts page: Dewi has none yet; a code for her, shown once
+    page.get_by_role("navigation", name="Menu utama").get_by_role(
+        "link", name="Akun pegawai").click()
+    page.wait_for_url(f"{portal_url}/akun")
+    assert page.locator(f'#accounts tr[data-nip="{DEWI}"]').get_attribute(
+        "data-state") == "tidak_ada"
+    _shot(page, tmp_path, "portal-accounts-id")
+    page.locator(f'#accounts tr[data-nip="{DEWI}"]').get_by_role(
+        "button", name="Buat kode aktivasi").click()
+    page.wait_for_url(f"**/akun/{DEWI}/kode")
+    assert len(page.locator("#code-slip .code").inner_text().strip()) == 11
+    _shot(page, tmp_path, "portal-account-code-id")
     assert failed == []
     page.close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -130,8 +131,10 @@ SELECT p.unit_id FROM positions p JOIN acting_assignments x ON x.position_id = p
 """
 
 
-def invite(conn: psycopg.Connection, nip: str) -> str:
-    """A one-time activation code for an employee's account (made if missing); shown once."""
+def invite(conn: psycopg.Connection, nip: str, lock: bool = False) -> str:
+    """A one-time activation code for an employee's account (made if missing); shown once.
+    With `lock` (a password others may know) the old password stops working and every
+    session ends at once, not only when the code is used."""
     problem = nip_problem(nip)
     if problem:
         raise AccountError(f"{nip}: {problem}")
@@ -144,7 +147,48 @@ def invite(conn: psycopg.Connection, nip: str) -> str:
         "DO UPDATE SET activation_sha256 = EXCLUDED.activation_sha256, "
         "activation_expires_at = EXCLUDED.activation_expires_at",
         (nip, nip, _sha(code), datetime.now(UTC) + ACTIVATION_VALID))
+    if lock:
+        conn.execute("UPDATE portal_users SET password_hash = NULL, "
+                     "session_version = session_version + 1 WHERE username = %s", (nip,))
     return code
+
+
+def escape_like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern (its % and _ are not wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """An employee and their portal account, as HR sees it."""
+
+    nip: str
+    name: str
+    unit: str
+    #: "tidak_ada" (no account), "menunggu" (a code issued, not used), "aktif", "terkunci"
+    state: str
+    code_expires_at: datetime | None
+    password_changed_at: datetime | None
+
+
+def accounts(conn: psycopg.Connection, units: frozenset[str] | None, query: str = "",
+             limit: int = 50, offset: int = 0) -> tuple[list[AccountRow], int]:
+    """Employees still working (within `units`; None: all), by name, with their account's
+    state; a page of them and how many match."""
+    q = escape_like(query.strip())
+    where = ("WHERE (e.leave_date IS NULL OR e.leave_date >= current_date)"
+             " AND (%(units)s::text[] IS NULL OR e.unit_id = ANY(%(units)s))"
+             " AND (%(q)s = '' OR e.nip LIKE %(q)s || '%%' OR e.name ILIKE '%%' || %(q)s || '%%')")
+    args = {"units": None if units is None else sorted(units), "q": q, "n": limit, "o": offset}
+    total = conn.execute(f"SELECT count(*) FROM employees e {where}", args).fetchone()
+    rows = conn.execute(
+        "SELECT e.nip, e.name, u.name, CASE WHEN p.username IS NULL THEN 'tidak_ada'"
+        " WHEN p.activation_sha256 IS NOT NULL AND p.activation_expires_at > now()"
+        " THEN 'menunggu' WHEN p.password_hash IS NOT NULL THEN 'aktif' ELSE 'terkunci' END,"
+        " p.activation_expires_at, p.password_changed_at FROM employees e"
+        " JOIN units u ON u.id = e.unit_id LEFT JOIN portal_users p ON p.nip = e.nip "
+        f"{where} ORDER BY e.name, e.nip LIMIT %(n)s OFFSET %(o)s", args).fetchall()
+    return [AccountRow(*r) for r in rows], int(total[0]) if total else 0
 
 
 def activate(conn: psycopg.Connection, nip: str, code: str, password: str) -> str:

@@ -14,7 +14,7 @@ from ..tpp import store as tpp_store
 from ..tpp.calendar import OfficeCalendar, days_between
 from ..tpp.schedule import ScheduleBook
 from ..tpp.status import DayStatus, Employee
-from ..users import unit_subtree
+from ..users import escape_like, unit_subtree
 from .cache import RecapCache
 from .domain import cells, day_column, month_counts
 
@@ -68,8 +68,7 @@ def find_people(conn: psycopg.Connection, query: str, units: frozenset[str] | No
                 limit: int = SEARCH_LIMIT) -> list[tuple[str, str, str, str]]:
     """(NIP, name, unit id, unit name) of people whose NIP starts with `query` (digits) or
     whose name contains it, within `units` (None: the regency), by name; up to `limit` + 1."""
-    q = query.strip()
-    like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = escape_like(query.strip())
     return [tuple(r) for r in conn.execute(  # type: ignore[misc]
         "SELECT e.nip, e.name, e.unit_id, u.name FROM employees e JOIN units u ON u.id = e.unit_id"
         " WHERE (e.nip LIKE %(prefix)s OR e.name ILIKE %(part)s)"

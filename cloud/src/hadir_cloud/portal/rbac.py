@@ -71,6 +71,7 @@ _ATTENDANCE_READERS = frozenset({Role.ATASAN, Role.ADMIN_OPD, Role.ADMIN_BKPSDM,
                                  Role.OPERATOR_TI, Role.PIMPINAN, Role.AUDITOR, Role.ADMIN})
 
 _TPP_HR = frozenset({Role.ADMIN_BKPSDM, Role.ADMIN})
+_ACCOUNT_HR = frozenset({Role.ADMIN_OPD, Role.ADMIN_BKPSDM, Role.ADMIN})
 _TPP_READERS = _TPP_HR | {Role.PIMPINAN, Role.AUDITOR}
 #: the attendance recap: supervisors, HR and leadership (not kiosk operators or auditors)
 _RECAP_READERS = frozenset({Role.ATASAN, Role.ADMIN_OPD, Role.ADMIN_BKPSDM, Role.PIMPINAN,
@@ -83,6 +84,9 @@ PERMISSIONS: dict[str, Rule] = {
     "auth.logout": Access.SIGNED_IN,
     "accounts.activate": Access.PUBLIC,
     "accounts.change_password": Access.SIGNED_IN,
+    # HR: employees' accounts and their activation codes, within the OPD for an OPD admin
+    "accounts.people": _ACCOUNT_HR,
+    "accounts.issue_code": _ACCOUNT_HR,
     "checkins.healthz": Access.PUBLIC,
     "checkins.today": _ATTENDANCE_READERS,
     # readers within their scope, and every employee for their own check-ins (checked in the view)
