@@ -52,6 +52,10 @@ def expected(path_kind: str, role: str | None) -> int:
         return 200 if role in READERS | {"pegawai"} else 403
     if path_kind in ("today", "api"):
         return 200 if role in READERS else 403
+    if path_kind == "lkh_index":
+        return 200  # any account (one without a NIP is told so)
+    if path_kind == "lkh_queue":
+        return 200 if role == "atasan" else 403  # the admin account has no NIP to review with
     if path_kind == "accounts":
         return 200 if role in {"admin", "admin_bkpsdm", "admin_opd"} else 403
     if path_kind in ("org_index", "tpp_rules", "tpp_calendar", "tpp_schedules",
@@ -140,7 +144,8 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "photo_a": f"/checkins/{events[NIP_A]}/photo.jpg",
             "photo_b": f"/checkins/{events[NIP_B]}/photo.jpg", "recap": "/rekap",
             "recap_xlsx": "/rekap.xlsx", "recap_pdf": "/rekap.pdf", "search": "/cari?q=Bud",
-            "accounts": "/akun", "person_a": f"/rekap/pegawai/{NIP_A}",
+            "accounts": "/akun", "lkh_index": "/lkh", "lkh_queue": "/lkh/tinjau",
+            "person_a": f"/rekap/pegawai/{NIP_A}",
             "person_b": f"/rekap/pegawai/{NIP_B}"}
 
 
@@ -160,6 +165,9 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "attendance.search": ["search"],
                # issuing a code (POST): tests/portal/test_account_pages.py
                "accounts.people": ["accounts"], "accounts.issue_code": [],
+               # a day's form and the decisions (POST): tests/portal/test_lkh_pages.py
+               "lkh.index": ["lkh_index"], "lkh.day": [], "lkh.queue": ["lkh_queue"],
+               "lkh.decide": [],
                # the upload, apply, job fragment and downloads: tests/portal/test_org_pages.py
                "org.index": ["org_index"], "org.check": [], "org.apply": [], "org.template": [],
                "org.export": [], "org.job": ["org_job"], "org.job_progress": [],

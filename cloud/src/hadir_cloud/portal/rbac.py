@@ -99,6 +99,11 @@ PERMISSIONS: dict[str, Rule] = {
     "attendance.person": _RECAP_READERS,
     # find a person by name or NIP, within the same scope as the recap
     "attendance.search": _RECAP_READERS,
+    # LKH: everyone with a NIP files their own (checked in the views); the direct atasan reviews
+    "lkh.index": Access.SIGNED_IN,
+    "lkh.day": Access.SIGNED_IN,
+    "lkh.queue": frozenset({Role.ATASAN}),
+    "lkh.decide": frozenset({Role.ATASAN}),
     # the organisation's import and export: BKPSDM (regency-wide HR)
     "org.index": _TPP_HR,
     "org.check": _TPP_HR,

@@ -150,6 +150,9 @@ class LkhRule(_Model):
 
     threshold_pct: Decimal = Field(ge=0, le=100, description="completeness at or below this cuts")
     deduction_pct: Decimal = Field(ge=0, le=100, description="cut in percent of the base")
+    deadline_working_days: int = Field(
+        default=2, ge=0, le=30, description="an LKH may be filed until this many working "
+        "days after its day (0: the same day)")
 
 
 class Weighting(_Model):
