@@ -130,7 +130,8 @@ class Kind(_Model):
 
     def required_attachments(self, length: int) -> list[Attachment]:
         """The attachments a request of `length` days must carry."""
-        return [a for a in self.attachments if length > a.required_over_days]
+        return [a for a in self.attachments
+                if a.required_over_days == 0 or length > a.required_over_days]
 
 
 class KindSet(_Model):
