@@ -54,6 +54,9 @@ def test_shipped_file_has_every_kind_of_the_issue() -> None:
     assert ks.get("cuti_luar_tanggungan").chain == ["atasan", "atasan_atasan", "bkpsdm"]
     assert ks.get("dinas_luar").needs_place and ks.get("dinas_luar").absence == "dl"
     assert ks.get("koreksi_presensi").absence is None
+    assert [k.absence_subkind for k in ks.kind if k.absence == "cuti"] == [
+        "tahunan", "besar", "sakit", "melahirkan", "alasan_penting", "luar_tanggungan"]
+    assert ks.get("dinas_luar").absence_subkind == ""
     assert set(ks.get("koreksi_presensi").subkinds) == {"lupa_absen", "kiosk_rusak"}
     sakit = ks.get("sakit")
     assert [a.code for a in sakit.required_attachments(1)] == []

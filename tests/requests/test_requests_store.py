@@ -102,7 +102,7 @@ def test_cuti_tahunan_two_steps_writes_the_absence_and_the_balance(fresh_db: str
         got = tpp_store.absences_of(conn, [STAF], date(2026, 4, 1), date(2026, 4, 30))
         (absence,) = got[STAF]
         assert (absence.ref, absence.kind, absence.start, absence.end, absence.subkind) == (
-            "permohonan-1", "cuti", date(2026, 4, 13), date(2026, 4, 15), "cuti_tahunan")
+            "permohonan-1", "cuti", date(2026, 4, 13), date(2026, 4, 15), "tahunan")
         row = conn.execute("SELECT approved_by, approved_at, note FROM absences").fetchone()
         assert row == (KABID, datetime(2026, 4, 8, 10, 30, tzinfo=WIB), "urusan keluarga")
         after = dict(conn.execute("SELECT name, version FROM data_versions").fetchall())

@@ -128,6 +128,12 @@ class Kind(_Model):
             raise ValueError("kode lampiran tidak boleh berulang")
         return self
 
+    @property
+    def absence_subkind(self) -> str:
+        """The `absences.subkind` of an approved request: the kind of cuti ('tahunan', 'besar',
+        …, as the TPP explanation reads it: "cuti tahunan"), empty for the other kinds."""
+        return self.code.removeprefix("cuti_") if self.absence == "cuti" else ""
+
     def required_attachments(self, length: int) -> list[Attachment]:
         """The attachments a request of `length` days must carry."""
         return [a for a in self.attachments

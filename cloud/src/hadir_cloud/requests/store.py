@@ -8,7 +8,7 @@ Decisions written down here:
 - Who is away on a day: an approved izin, sakit, cuti or tugas belajar covering it. Dinas luar
   is work, so an approver on duty elsewhere still decides.
 - The final approval of a kind with an `absence` writes one `absences` row (status
-  'disetujui', ref `permohonan-<id>`, subkind the kind's code) in the same transaction; a
+  'disetujui', ref `permohonan-<id>`, subkind the kind of cuti) in the same transaction; a
   correction of attendance has no absence.
 """
 
@@ -159,7 +159,7 @@ def save(conn: psycopg.Connection, before: Request, after: Request, kind: Kind) 
                 "INSERT INTO absences (ref, nip, kind, subkind, start_date, end_date, status, "
                 "approved_by, approved_at, note) "
                 "VALUES (%s, %s, %s, %s, %s, %s, 'disetujui', %s, %s, %s)",
-                (f"permohonan-{rid}", after.nip, kind.absence, kind.code, after.start,
+                (f"permohonan-{rid}", after.nip, kind.absence, kind.absence_subkind, after.start,
                  after.end, last.actor, last.at, after.reason))
 
 
