@@ -212,3 +212,38 @@ def test_acting_official_from_the_stored_org_decides(fresh_db: str) -> None:
     assert res.output.strip().endswith(f"menunggu atasan: {SEKRETARIS}")
     res = run(fresh_db, "daftar", "--nip", KASI, "--pada", "2026-04-13")
     assert res.output.strip().endswith(f"menunggu atasan: {KABID}")
+
+
+def test_approval_turns_the_recaps_tk_into_cuti_through_the_cache(fresh_db: str) -> None:
+    """The recap (with its cache, as the portal runs it) shows TK for the days of a request
+    under way and cuti once it is approved: the absence and data_versions reach it."""
+    from hadir_cloud.attendance import store as recap_store
+    from hadir_cloud.attendance.cache import RecapCache
+    from hadir_cloud.tpp.rules import load_dir
+    from hadir_cloud.tpp.schedule import Schedule
+
+    seed(fresh_db)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        for rs in load_dir(shipped_dir()):
+            tpp_store.save_ruleset(conn, rs, "shipped", "tes")
+        tpp_store.save_schedule(conn, Schedule.from_data(
+            "kantor-2026", "kantor", date(2026, 1, 1), None,
+            {k: {"checkin_open": "06:00", "start": "07:30", "end": "16:00",
+                 "checkout_close": "23:00"}
+             for k in ("normal", "friday", "ramadan", "ramadan_friday")}))
+    assert run(fresh_db, "ajukan", "--nip", STAF, "--jenis", "izin", "--mulai", "2026-04-14",
+               "--selesai", "2026-04-14", "--pada", "2026-04-13T08:00").exit_code == 0
+    cache, now, day = RecapCache(), datetime(2026, 4, 20, 9, tzinfo=WIB), date(2026, 4, 14)
+
+    def status() -> tuple[str, str | None]:
+        with psycopg.connect(fresh_db, autocommit=True) as conn:
+            rows = {r.employee.nip: r for r in recap_store.recap_day(
+                conn, frozenset({"SURV"}), day, now, cache)}
+        s = rows[STAF].status
+        assert s is not None, rows[STAF].problem
+        return s.status, s.absence_ref
+
+    assert status() == ("tk", None)
+    assert run(fresh_db, "setujui", "1", "--oleh", KASI, "--pada", "2026-04-13T09:00"
+               ).exit_code == 0
+    assert status() == ("izin", "permohonan-1")
