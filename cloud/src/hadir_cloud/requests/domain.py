@@ -179,7 +179,7 @@ class Org:
     away: frozenset[tuple[str, date]] = field(default_factory=frozenset)
 
     def is_away(self, nip: str, day: date) -> bool:
-        """Whether `nip` is on approved leave (or duty) on `day`."""
+        """Whether `nip` is away (on approved leave) on `day`."""
         return (nip, day) in self.away
 
 
