@@ -127,7 +127,7 @@ def parse_datetime(text: str) -> datetime:
     """'2026-10-06 07:12:33', '06/10/2026 07:12', '2026-10-06T07:12:33' (day before month)."""
     text = " ".join(text.replace("T", " ").split())
     if " " not in text:
-        raise ValueError(f"'{text}' bukan tanggal dan jam")
+        raise ValueError(f"waktu '{text}' tidak dikenali (pakai 2026-10-06 07:12:33)")
     d, t = text.split(" ", 1)
     return datetime.combine(parse_date(d), parse_time(t))
 
