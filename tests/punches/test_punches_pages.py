@@ -1,0 +1,76 @@
+"""The month page shows where each check-in came from: a fingerprint punch is marked."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from hadir_cloud.cli import main
+from hadir_cloud.portal import create_app
+from hadir_cloud.settings import CloudSettings
+from hadir_cloud.users import activate, invite
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "tpp"))  # the seeded month
+sys.path.insert(0, str(ROOT / "tests" / "portal"))  # the live portal fixture
+from test_shell_browser import portal_url  # noqa: E402, F401 (a fixture)
+from test_tpp_store import SARI, seed_october  # noqa: E402
+
+PW = "kata-sandi-rahasia"
+
+
+def seed_with_fingerprint(url: str, tmp_path: Path) -> None:
+    """October of tests/tpp, and Sari's 6 October (TK from the kiosk) from the machine."""
+    seed_october(url)
+    peta = tmp_path / "peta.csv"
+    peta.write_text(f"machine,user_id,nip\nBJ2C-0001,1,{SARI}\n")
+    log = tmp_path / "BJ2C-0001_attlog.dat"
+    log.write_text("     1\t2026-10-06 07:10:00\t1\t0\t0\t0\n"
+                   "     1\t2026-10-06 16:05:00\t1\t1\t0\t0\n")
+    for args in (["map", "import", str(peta)],
+                 ["import", str(log), "--mesin", "BJ2C-0001", "--kantor", "kantor-bupati"]):
+        res = CliRunner().invoke(main, ["punches", "--database-url", url, *args])
+        assert res.exit_code == 0, res.output
+    with psycopg.connect(url, autocommit=True) as conn:
+        activate(conn, SARI, invite(conn, SARI), PW)
+
+
+def day_cell(html: str, day: str) -> str:
+    return html.split(f'data-day="{day}"')[1].split("</td>")[0]
+
+
+def test_the_month_marks_fingerprint_punches_and_links_kiosk_photos(fresh_db: str,
+                                                                    tmp_path: Path):
+    seed_with_fingerprint(fresh_db, tmp_path)
+    app = create_app(CloudSettings(database_url=fresh_db), SECRET_KEY="x" * 32,
+                     WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, SESSION_COOKIE_SECURE=False)
+    client = app.test_client()
+    client.post("/masuk", data={"username": SARI, "password": PW})
+    html = client.get("/bulan-saya?bulan=2026-10").get_data(as_text=True)
+    six, five = day_cell(html, "2026-10-06"), day_cell(html, "2026-10-05")
+    assert ">H<" in six and ">TK<" not in six
+    assert six.count("sidik jari</span>") == 2 and "07:10" in six and "16:05" in six
+    assert "photo.jpg" not in six  # a machine punch has no photo to open
+    assert "sidik jari" not in five and "photo.jpg" in five  # a kiosk day as before
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_marker_in_a_browser(portal_url: str, fresh_db: str, browser,  # noqa: F811
+                                 tmp_path: Path):
+    seed_with_fingerprint(fresh_db, tmp_path)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    page.goto(f"{portal_url}/masuk")
+    page.get_by_label("NIP atau nama pengguna").fill(SARI)
+    page.get_by_label("Kata sandi").fill(PW)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url("**/bulan-saya")
+    page.goto(f"{portal_url}/bulan-saya?bulan=2026-10")
+    cell = page.locator('td[data-day="2026-10-06"]')
+    assert cell.locator(".source").count() == 2
+    assert cell.locator(".source").first.get_attribute("title") == "Dari mesin sidik jari lama"
+    page.screenshot(path=str(tmp_path / "punches-month-fingerprint-id.png"), full_page=True)
+    print(tmp_path / "punches-month-fingerprint-id.png")
