@@ -114,7 +114,7 @@ def map_import(ctx: click.Context, path: Path) -> None:
             rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
             wb.close()
         else:
-            rows = csv_rows(decode(path.read_bytes()))  # type: ignore[arg-type]
+            rows = csv_rows(decode(path.read_bytes()))
         parsed, problems = parse_mapping(rows)
     except (FormatError, OSError, ValueError) as err:
         raise click.ClickException(f"berkas {path} tidak dapat dibaca: {err}") from err
