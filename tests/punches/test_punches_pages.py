@@ -74,3 +74,36 @@ def test_the_marker_in_a_browser(portal_url: str, fresh_db: str, browser,  # noq
     assert cell.locator(".source").first.get_attribute("title") == "Dari mesin sidik jari lama"
     page.screenshot(path=str(tmp_path / "punches-month-fingerprint-id.png"), full_page=True)
     print(tmp_path / "punches-month-fingerprint-id.png")
+    # the regency's admin (made by the fixture, same password) reads that day's check-ins
+    admin = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID").new_page()
+    admin.goto(f"{portal_url}/masuk")
+    admin.get_by_label("NIP atau nama pengguna").fill("admin")
+    admin.get_by_label("Kata sandi").fill(PW)
+    admin.get_by_role("button", name="Masuk").click()
+    admin.wait_for_url(f"{portal_url}/")
+    admin.goto(f"{portal_url}/?date=2026-10-06")
+    assert admin.get_by_text("Sidik jari (mesin lama)").count() == 2
+    admin.screenshot(path=str(tmp_path / "punches-checkins-fingerprint-id.png"), full_page=True)
+    print(tmp_path / "punches-checkins-fingerprint-id.png")
+
+
+def test_the_day_list_and_the_api_name_the_fingerprint_source(fresh_db: str, tmp_path: Path):
+    from hadir_cloud.users import add_user, create_token
+
+    seed_with_fingerprint(fresh_db, tmp_path)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        add_user(conn, "admin", PW)
+        token = create_token(conn, "rekap")
+    app = create_app(CloudSettings(database_url=fresh_db), SECRET_KEY="x" * 32,
+                     WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, SESSION_COOKIE_SECURE=False)
+    client = app.test_client()
+    client.post("/masuk", data={"username": "admin", "password": PW})
+    html = client.get("/?date=2026-10-06").get_data(as_text=True)
+    rows = [r for r in html.split("<tr data-event-id=")[1:] if "legacy:BJ2C-0001" in r]
+    assert len(rows) == 2
+    assert all("Sidik jari (mesin lama)" in r and "#None" not in r and "tanpa fix GPS" not in r
+               for r in rows)
+    api = client.get("/api/checkins?date=2026-10-06",
+                     headers={"Authorization": f"Bearer {token}"}).json
+    sources = {c["device_id"]: c["source"] for c in api["checkins"]}
+    assert sources["legacy:BJ2C-0001"] == "fingerprint" and sources["kiosk-1"] == "kiosk"

@@ -1,7 +1,8 @@
 -- Punches from legacy fingerprint machines (issue 10, item 7): they are check-ins like the
 -- kiosk's, flagged by `source`; a machine's user ids map to NIPs; punches of user ids not yet
 -- mapped wait in legacy_punches_unmapped until a mapping brings them in.
--- A plain ADD COLUMN with a DEFAULT works on a (compressed) hypertable and a plain table alike;
+-- A plain ADD COLUMN ... NOT NULL DEFAULT works on a plain table and on a compressed hypertable
+-- (TimescaleDB 2.6 and later);
 -- its CHECK is in the plain companion (a compressed hypertable takes no new CHECK).
 ALTER TABLE checkins ADD COLUMN source text NOT NULL DEFAULT 'kiosk';
 
