@@ -107,3 +107,81 @@ def test_the_day_list_and_the_api_name_the_fingerprint_source(fresh_db: str, tmp
                      headers={"Authorization": f"Bearer {token}"}).json
     sources = {c["device_id"]: c["source"] for c in api["checkins"]}
     assert sources["legacy:BJ2C-0001"] == "fingerprint" and sources["kiosk-1"] == "kiosk"
+
+
+def _admin_client(url: str):  # type: ignore[no-untyped-def]
+    from hadir_cloud.users import add_user
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        add_user(conn, "admin", PW)
+    app = create_app(CloudSettings(database_url=url), SECRET_KEY="x" * 32,
+                     WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, SESSION_COOKIE_SECURE=False)
+    client = app.test_client()
+    client.post("/masuk", data={"username": "admin", "password": PW})
+    return client
+
+
+def _upload(client, text: str, name: str = "BJ2C-0009_attlog.dat", **form):  # type: ignore[no-untyped-def]
+    import io
+
+    data = {"mesin": "BJ2C-0009", "kantor": "kantor-bupati", "status": "otomatis",
+            "aksi": "impor", **form, "berkas": (io.BytesIO(text.encode()), name)}
+    return client.post("/absen-mesin/", data=data, content_type="multipart/form-data")
+
+
+def test_hr_checks_then_imports_a_log_and_maps_the_waiting_ids_in_the_browser_flow(
+        fresh_db: str):
+    import io
+
+    seed_october(fresh_db)
+    client = _admin_client(fresh_db)
+    assert "Tidak ada absen yang menunggu NIP." in client.get("/absen-mesin/").get_data(
+        as_text=True)
+    log = ("     3\t2026-10-06 07:05:00\t1\t0\t0\t0\n"
+           "oops\n"
+           "     3\t2026-10-06 16:20:00\t1\t1\t0\t0\n")
+    html = _upload(client, log, aksi="periksa").get_data(as_text=True)
+    assert "Hanya diperiksa: tidak ada yang disimpan." in html
+    assert 'data-count="unmapped">2<' in html and 'data-count="problems">1<' in html
+    assert "<td>2</td><td>kurang kolom: perlu ID pengguna dan waktu</td>" in html
+    with psycopg.connect(fresh_db) as conn:
+        assert conn.execute("SELECT count(*) FROM legacy_punches_unmapped").fetchone()[0] == 0
+    html = _upload(client, log).get_data(as_text=True)
+    assert "Hasil impor" in html and "ID pengguna mesin tanpa NIP (1): 3." in html
+    assert "<td>BJ2C-0009</td><td>3</td><td>2</td>" in html  # waiting for a NIP
+    peta = f"machine,user_id,nip\nBJ2C-0009,3,{SARI}\nBJ2C-0009,4,123\n".encode()
+    resp = client.post("/absen-mesin/peta", data={"peta": (io.BytesIO(peta), "peta.csv")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert "baris 3: NIP &#39;123&#39; tidak sah" in html
+    assert "Peta: 1 baru, 0 diubah, 0 tetap. 2 absen yang menunggu dimasukkan; 0 masih" in html
+    assert "Tidak ada absen yang menunggu NIP." in html
+    again = _upload(client, log).get_data(as_text=True)
+    assert 'data-count="stored">0<' in again and 'data-count="duplicates">2<' in again
+    with psycopg.connect(fresh_db) as conn:
+        assert conn.execute("SELECT count(*) FROM checkins WHERE source = 'fingerprint' AND "
+                            "employee_id = %s", (SARI,)).fetchone()[0] == 2
+
+
+def test_the_upload_form_says_what_is_missing_next_to_each_field(fresh_db: str):
+    import io
+
+    seed_october(fresh_db)
+    client = _admin_client(fresh_db)
+    resp = client.post("/absen-mesin/", data={"mesin": " ", "kantor": "nowhere", "aksi": "impor"},
+                       content_type="multipart/form-data")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    for field, text in (("berkas", "Pilih berkas log"), ("mesin", "Isi nama atau nomor seri"),
+                        ("kantor", "Pilih kantor tempat mesin")):
+        assert f'id="{field}-error" class="bad">{text}' in html
+    resp = _upload(client, "Nama,Jam\nRina,07:00\n", name="log.csv")
+    assert resp.status_code == 400
+    assert "Berkas tidak dapat dibaca: kolom tidak ditemukan: ID pengguna" in resp.get_data(
+        as_text=True)
+    resp = _upload(client, "x", name="log.xls")
+    assert resp.status_code == 400 and ".xls (Excel lama)" in resp.get_data(as_text=True)
+    resp = client.post("/absen-mesin/peta", data={"peta": (io.BytesIO(b"\x00\x01"), "p.xlsx")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert resp.status_code == 200 and "Berkas peta tidak dapat dibaca" in resp.get_data(
+        as_text=True)
