@@ -85,6 +85,27 @@ def test_the_marker_in_a_browser(portal_url: str, fresh_db: str, browser,  # noq
     assert admin.get_by_text("Sidik jari (mesin lama)").count() == 2
     admin.screenshot(path=str(tmp_path / "punches-checkins-fingerprint-id.png"), full_page=True)
     print(tmp_path / "punches-checkins-fingerprint-id.png")
+    # the upload page: check a log with a bad line and an unmapped id, then import it
+    log = tmp_path / "BJ2C-0001_attlog_nov.dat"
+    log.write_text("     1\t2026-10-07 07:20:00\t1\t0\t0\t0\n"
+                   "     1\t2026-10-07 31:00:00\t1\t1\t0\t0\n"
+                   "    44\t2026-10-07 07:25:00\t1\t0\t0\t0\n")
+    admin.get_by_role("navigation", name="Menu utama").get_by_role(
+        "link", name="Mesin sidik jari").click()
+    admin.wait_for_url(f"{portal_url}/absen-mesin/")
+    admin.locator('input[name="berkas"]').set_input_files(str(log))
+    admin.get_by_label("Mesin (nama atau nomor seri)").fill("BJ2C-0001")
+    admin.get_by_label("Kantor tempat mesin").select_option("kantor-bupati")
+    admin.get_by_role("button", name="Periksa (tidak disimpan)").click()
+    admin.wait_for_selector("#result")
+    assert admin.locator('[data-count="problems"]').inner_text() == "1"
+    admin.screenshot(path=str(tmp_path / "punches-upload-checked-id.png"), full_page=True)
+    admin.locator('input[name="berkas"]').set_input_files(str(log))
+    admin.get_by_role("button", name="Impor", exact=True).click()
+    admin.wait_for_selector("#waiting")
+    assert admin.locator('[data-count="stored"]').inner_text() == "1"
+    assert "BJ2C-0001" in admin.locator("#waiting").inner_text()
+    admin.screenshot(path=str(tmp_path / "punches-upload-imported-id.png"), full_page=True)
 
 
 def test_the_day_list_and_the_api_name_the_fingerprint_source(fresh_db: str, tmp_path: Path):
