@@ -61,6 +61,8 @@ def expected(path_kind: str, role: str | None) -> int:
     if path_kind in ("org_index", "tpp_rules", "tpp_calendar", "tpp_schedules",
                      "tpp_schedule_new"):
         return 200 if role in {"admin", "admin_bkpsdm"} else 403
+    if path_kind == "punches_index":
+        return 200 if role in {"admin", "admin_bkpsdm", "operator_ti"} else 403
     if path_kind == "org_job":  # no such import job here
         return 404 if role in {"admin", "admin_bkpsdm"} else 403
     if path_kind in ("tpp_index", "tpp_run", "tpp_job"):
@@ -136,7 +138,8 @@ def paths(events: dict[str, str]) -> dict[str, str]:
     return {"login": "/masuk", "activate": "/aktivasi", "healthz": "/healthz",
             "static": "/static/vendor/MANIFEST.json", "password": "/kata-sandi", "today": "/",
             "api": "/api/checkins", "my_month": "/bulan-saya", "tpp_index": "/tpp/",
-            "org_index": "/organisasi/impor", "org_job": "/organisasi/impor/tugas/999999",
+            "org_index": "/organisasi/impor", "punches_index": "/absen-mesin/",
+            "org_job": "/organisasi/impor/tugas/999999",
             "tpp_rules": "/tpp/aturan",
             "tpp_calendar": "/tpp/kalender", "tpp_schedules": "/tpp/jadwal",
             "tpp_schedule_new": "/tpp/jadwal/baru",
@@ -171,6 +174,8 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                # the upload, apply, job fragment and downloads: tests/portal/test_org_pages.py
                "org.index": ["org_index"], "org.check": [], "org.apply": [], "org.template": [],
                "org.export": [], "org.job": ["org_job"], "org.job_progress": [],
+               # the upload and the mapping (POSTs): tests/punches/test_punches_pages.py
+               "punches.index": ["punches_index"], "punches.upload": [], "punches.map_upload": [],
                "tpp_settings.rules": ["tpp_rules"], "tpp_settings.calendar": ["tpp_calendar"],
                "tpp_settings.schedules": ["tpp_schedules"],
                "tpp_settings.schedule_new": ["tpp_schedule_new"],

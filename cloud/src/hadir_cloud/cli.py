@@ -15,6 +15,7 @@ import psycopg
 from .devices.cli import register as register_fleet
 from .jobs.cli import register as register_jobs
 from .org.cli import org
+from .punches.cli import punches
 from .requests.cli import permohonan
 from .settings import CloudSettings, SettingsError
 from .tpp.cli import tpp
@@ -447,5 +448,6 @@ def portal(host: str, port: int) -> None:
 main.add_command(tpp)
 main.add_command(org)
 main.add_command(permohonan)
+main.add_command(punches)
 register_fleet(main, device, _connect)
 register_jobs(main)

@@ -197,6 +197,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     from ..attendance.views import bp as attendance_bp
     from ..lkh.views import bp as lkh_bp
     from ..org.views import bp as org_bp
+    from ..punches.views import bp as punches_bp
     from ..tpp.settings_views import bp as tpp_settings_bp
     from ..tpp.views import bp as tpp_bp
 
@@ -205,6 +206,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(tpp_settings_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(lkh_bp)
+    app.register_blueprint(punches_bp)
     for endpoint in RATE_LIMITED:
         app.view_functions[endpoint] = limiter.limit(
             lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions[endpoint])

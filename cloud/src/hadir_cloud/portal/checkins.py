@@ -25,7 +25,7 @@ SELECT c.event_id, c.device_id, c.seq, c.employee_id, c.kind, c.captured_at, c.c
        c.gps_fix, c.lat, c.lon, c.accuracy_m, c.satellites, c.fix_mode,
        c.office_id, c.distance_m, c.radius_m, c.geofence_inside,
        c.face_distance, c.face_threshold, c.face_model, c.liveness_method, c.liveness_passed,
-       c.method, c.review_required, c.photo IS NOT NULL AS has_photo,
+       c.method, c.review_required, c.photo IS NOT NULL AS has_photo, c.source,
        coalesce(o.tz, %(tz)s) AS tz, o.name AS office_name, e.name AS employee_name
 FROM checkins c
 LEFT JOIN devices d ON d.id = c.device_id
@@ -203,7 +203,7 @@ def api_checkins():  # type: ignore[no-untyped-def]
                      "model": r["face_model"], "liveness_method": r["liveness_method"],
                      "liveness_passed": r["liveness_passed"]},
             "method": r["method"], "review_required": r["review_required"],
-            "has_photo": r["has_photo"],
+            "has_photo": r["has_photo"], "source": r["source"],
         })
     return jsonify(date=day.isoformat(), count=len(out), checkins=out)
 

@@ -47,6 +47,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("letters.index", _l("Surat"), frozenset({PEGAWAI, ATASAN, PIMPINAN})),
     NavEntry("org.index", _l("Organisasi"), frozenset({ADMIN_BKPSDM})),
     NavEntry("accounts.people", _l("Akun pegawai"), frozenset({ADMIN_OPD, ADMIN_BKPSDM})),
+    NavEntry("punches.index", _l("Mesin sidik jari"), frozenset({ADMIN_BKPSDM, OPERATOR_TI})),
     NavEntry("devices.index", _l("Kiosk"), frozenset({OPERATOR_TI, ADMIN_BKPSDM})),
     NavEntry("dashboards.index", _l("Dasbor"), frozenset({PIMPINAN, ADMIN_BKPSDM})),
     NavEntry("audit.index", _l("Log audit"), frozenset({AUDITOR})),

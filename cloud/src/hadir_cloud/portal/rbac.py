@@ -77,6 +77,9 @@ _TPP_READERS = _TPP_HR | {Role.PIMPINAN, Role.AUDITOR}
 _RECAP_READERS = frozenset({Role.ATASAN, Role.ADMIN_OPD, Role.ADMIN_BKPSDM, Role.PIMPINAN,
                             Role.ADMIN})
 
+#: importing fingerprint machines' logs: regency-wide HR and the IT operators of integrations
+_PUNCHES = frozenset({Role.ADMIN_BKPSDM, Role.OPERATOR_TI, Role.ADMIN})
+
 #: endpoint → who may open it. Every route of the app must be here (a test holds it).
 PERMISSIONS: dict[str, Rule] = {
     "static": Access.PUBLIC,
@@ -112,6 +115,10 @@ PERMISSIONS: dict[str, Rule] = {
     "org.job_progress": _TPP_HR,
     "org.template": _TPP_HR,
     "org.export": _TPP_HR,
+    # legacy fingerprint machines' logs and their id mapping: regency HR and IT operators
+    "punches.index": _PUNCHES,
+    "punches.upload": _PUNCHES,
+    "punches.map_upload": _PUNCHES,
     # TPP: HR runs and finalizes; leaders read
     "tpp.index": _TPP_READERS,
     "tpp.run": _TPP_READERS,

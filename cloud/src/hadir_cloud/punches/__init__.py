@@ -1,0 +1,1 @@
+"""Punches from legacy fingerprint machines (ZKTeco attlog, CSV/XLSX exports)."""
