@@ -196,6 +196,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(checkins_bp)
     from ..attendance.views import bp as attendance_bp
     from ..org.views import bp as org_bp
+    from ..review.views import bp as review_bp
     from ..tpp.settings_views import bp as tpp_settings_bp
     from ..tpp.views import bp as tpp_bp
 
@@ -203,6 +204,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(tpp_bp)
     app.register_blueprint(tpp_settings_bp)
     app.register_blueprint(org_bp)
+    app.register_blueprint(review_bp)
     for endpoint in RATE_LIMITED:
         app.view_functions[endpoint] = limiter.limit(
             lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions[endpoint])

@@ -216,7 +216,11 @@ def facts_window(first: date, last: date) -> tuple[datetime, datetime]:
 
 def punches_of(conn: psycopg.Connection, nips: Sequence[str], first: date,
                last: date) -> dict[str, list[Punch]]:
-    """The check-ins of these employees around first..last, in their office's local time."""
+    """The check-ins of these employees around first..last, in their office's local time.
+
+    A NIP check-in waiting for review, or rejected in it (`review/`), is no presence: only
+    an accepted one counts. Face check-ins count as they are.
+    """
     lo, hi = facts_window(first, last)
     punches: dict[str, list[Punch]] = {}
     with conn.cursor() as cur:
@@ -224,7 +228,10 @@ def punches_of(conn: psycopg.Connection, nips: Sequence[str], first: date,
             "SELECT c.employee_id, c.event_id::text, c.kind, "
             "c.captured_at AT TIME ZONE o.tz FROM checkins c "
             "JOIN employees e ON e.nip = c.employee_id JOIN offices o ON o.id = e.office_id "
-            "WHERE c.employee_id = ANY(%s) AND c.captured_at >= %s AND c.captured_at < %s",
+            "LEFT JOIN checkin_reviews r ON r.event_id = c.event_id "
+            "AND r.captured_at = c.captured_at "
+            "WHERE c.employee_id = ANY(%s) AND c.captured_at >= %s AND c.captured_at < %s "
+            "AND (c.method <> 'nip' OR NOT c.review_required OR r.decision = 'accepted')",
             (list(nips), lo, hi))
         for nip, eid, kind, loc in cur.fetchall():
             punches.setdefault(nip, []).append(Punch(eid, kind, None, loc))
