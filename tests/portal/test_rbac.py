@@ -144,7 +144,8 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "tpp_run": "/tpp/run/999999", "tpp_job": "/tpp/job/999999",
             "photo_a": f"/checkins/{events[NIP_A]}/photo.jpg",
             "photo_b": f"/checkins/{events[NIP_B]}/photo.jpg", "recap": "/rekap",
-            "recap_xlsx": "/rekap.xlsx", "recap_pdf": "/rekap.pdf", "search": "/cari?q=Bud", "person_a": f"/rekap/pegawai/{NIP_A}",
+            "recap_xlsx": "/rekap.xlsx", "recap_pdf": "/rekap.pdf", "search": "/cari?q=Bud",
+            "person_a": f"/rekap/pegawai/{NIP_A}",
             "person_b": f"/rekap/pegawai/{NIP_B}", "review_queue": "/tinjauan",
             "review_history": "/tinjauan/riwayat?keputusan=rejected",
             "reference_b": f"/tinjauan/foto-referensi/{NIP_B}.jpg"}
