@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from ..portal import db
@@ -71,8 +72,11 @@ def _present(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _texts() -> dict[str, str]:
     """Texts the item template repeats, translated once per page."""
-    return {"in": _("Masuk"), "out": _("Pulang"), "accepted": _("Diterima"),
-            "rejected": _("Ditolak"), "pending": _("Menunggu tinjauan")}
+    return {"in": pgettext("jenis check-in", "Masuk"),
+            "out": pgettext("jenis check-in", "Pulang"),
+            "accepted": pgettext("tinjauan", "Diterima"),
+            "rejected": pgettext("tinjauan", "Ditolak"),
+            "pending": pgettext("tinjauan", "Menunggu tinjauan")}
 
 
 def _queue_page(errors: dict[UUID, str], status: int = 200) -> tuple[str, int]:
