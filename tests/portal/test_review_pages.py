@@ -142,7 +142,8 @@ def test_a_reject_needs_a_reason_and_turns_the_day_into_tk_in_the_tpp_run(portal
     client.post(f"/tinjauan/{left}?dari=riwayat", data={"decision": "rejected", "note": "sama"})
     assert _tk(db) == [OCT8]
     html = client.get("/tinjauan/riwayat?keputusan=rejected").get_data(as_text=True)
-    assert "wajah di foto bukan Dewi" in html and "197903032006042004" in html  # who decided
+    decided = html.split(f'id="item-{came}"')[1].split("</article>")[0]
+    assert "wajah di foto bukan Dewi" in decided and "Pegawai 2004" in decided  # who decided
     assert "Belum ada keputusan di sini." in client.get(
         "/tinjauan/riwayat?keputusan=accepted").get_data(as_text=True)
     assert client.get("/tinjauan/riwayat?keputusan=x").status_code == 400

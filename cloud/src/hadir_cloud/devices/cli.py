@@ -160,7 +160,7 @@ def register(main: click.Group, device: click.Group,
             import face_recognition
         except ImportError as err:
             raise click.ClickException("face_recognition belum terpasang di mesin ini") from err
-        encodings = []
+        encodings, first_face = [], None
         for photo in photos:
             try:
                 img = face_recognition.load_image_file(photo)
@@ -171,8 +171,9 @@ def register(main: click.Group, device: click.Group,
                 raise click.ClickException(
                     f"{photo}: {len(boxes)} wajah (harus tepat satu); tidak didaftarkan")
             encodings.append(pack_encoding(face_recognition.face_encodings(img, boxes)[0]))
-        # the first photo, small, is the reference a reviewer of NIP check-ins compares with
-        reference = reference_jpeg(photos[0])
+            first_face = first_face or boxes[0]
+        # the first photo's face, small, is the reference a reviewer of NIP check-ins sees
+        reference = reference_jpeg(photos[0], first_face)
         try:
             with connect() as conn:
                 version = enroll(conn, employee, name, encodings, office_id, reference)

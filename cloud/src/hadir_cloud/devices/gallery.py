@@ -52,15 +52,24 @@ def enroll(conn: psycopg.Connection, employee_id: str, name: str, encodings: lis
 REFERENCE_PX = 480
 
 
-def reference_jpeg(path: Path) -> bytes:
-    """An enrolment photo as the small JPEG kept for reviewers (any format Pillow reads).
+def reference_jpeg(path: Path, face: tuple[int, int, int, int] | None = None) -> bytes:
+    """An enrolment photo as the small JPEG kept for reviewers (any format Pillow reads);
+    with `face` (top, right, bottom, left, as face_recognition finds it) cut to the face and
+    a margin around it, as a kiosk's photo is.
 
     Raises OSError when the file is no readable image.
     """
-    from PIL import Image, ImageOps  # the CLI's machine has it (face_recognition needs it)
+    from PIL import Image  # the CLI's machine has it (face_recognition needs it)
 
+    # as the face engine reads it (no EXIF turn), so `face` lands where it was found
     with Image.open(path) as img:
-        small = ImageOps.exif_transpose(img).convert("RGB")
+        small = img.convert("RGB")
+    if face is not None:
+        top, right, bottom, left = face
+        margin = max(bottom - top, right - left)  # the face's size again on every side
+        small = small.crop((max(0, left - margin), max(0, top - margin),
+                            min(small.width, right + margin),
+                            min(small.height, bottom + margin)))
     small.thumbnail((REFERENCE_PX, REFERENCE_PX))
     out = io.BytesIO()
     small.save(out, "JPEG", quality=85)

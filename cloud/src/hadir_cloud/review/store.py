@@ -36,9 +36,12 @@ SELECT c.event_id, c.captured_at, c.employee_id, e.name AS employee_name, e.unit
        c.gps_fix, c.lat, c.lon, c.accuracy_m, c.satellites, c.distance_m, c.radius_m,
        c.geofence_inside, c.face_distance, c.face_threshold, c.photo IS NOT NULL AS has_photo,
        ft.photo IS NOT NULL AS has_reference,
-       r.decision, r.reviewer, r.decided_at, r.note
+       r.decision, r.reviewer, coalesce(re.name, r.reviewer) AS reviewer_name, r.decided_at,
+       r.note
 FROM checkins c
 LEFT JOIN checkin_reviews r ON r.event_id = c.event_id AND r.captured_at = c.captured_at
+LEFT JOIN portal_users pu ON pu.username = r.reviewer
+LEFT JOIN employees re ON re.nip = pu.nip
 LEFT JOIN employees e ON e.nip = c.employee_id
 LEFT JOIN units u ON u.id = e.unit_id
 LEFT JOIN devices d ON d.id = c.device_id
