@@ -3,16 +3,22 @@ and the recap's cache seeing a decision (migration 0840)."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 
+import numpy as np
 import psycopg
 import pytest
 from hadir_cloud.attendance import store as attendance_store
 from hadir_cloud.attendance.cache import RecapCache
+from hadir_cloud.db.migrate import upgrade
+from hadir_cloud.devices.gallery import enroll, reference_jpeg
 from hadir_cloud.review import store
 from hadir_cloud.review.domain import Decision, ReviewError, State
 from hadir_cloud.tpp import store as tpp_store
-from review_db import DEWI, SARI, add_nip_checkin, seed_october
+from hadir_protocol.codec import pack_encoding
+from PIL import Image
+from review_db import DEWI, FACES, SARI, add_nip_checkin, face, seed_october
 
 OCT8 = date(2026, 10, 8)  # Dewi: no face check-in, her DL refused: TK unless a NIP one counts
 AFTER = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
@@ -123,3 +129,22 @@ def test_a_decision_bumps_the_data_versions_and_the_cached_recap_follows(october
     store.record(conn, came, Decision.REJECTED, "ternyata bukan orangnya", "bkpsdm")
     # the check-out alone: late (TL4) instead of present
     assert dewi() == "terlambat"
+
+
+def test_the_reference_photo_is_a_small_jpeg_kept_until_a_new_one(fresh_db: str):
+    face("alex_lacamoire/alex2.png")  # skips where the shared faces are absent
+    png = reference_jpeg(FACES / "alex_lacamoire" / "alex2.png")  # a PNG with alpha
+    cut = reference_jpeg(FACES / "obama" / "obama1.jpg", (100, 300, 300, 100))
+    assert png[:2] == b"\xff\xd8" and cut[:2] == b"\xff\xd8"
+    # the face (200 px) and its size again around it, clipped at the edge: 500 px, made 480
+    assert Image.open(io.BytesIO(cut)).size == (480, 480)
+    assert Image.open(io.BytesIO(reference_jpeg(FACES / "obama" / "obama1.jpg"))).size != (480, 480)
+    upgrade(fresh_db)
+    enc = [pack_encoding(np.zeros(128, dtype=np.float32))]
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        enroll(conn, DEWI, "Dewi", enc, photo=png)
+        enroll(conn, DEWI, "Dewi", enc)  # new encodings only: the reference stays
+        assert store.reference_photo(conn, DEWI) == png
+        enroll(conn, DEWI, "Dewi", enc, photo=cut)
+        assert store.reference_photo(conn, DEWI) == cut
+        assert store.reference_photo(conn, SARI) is None
