@@ -144,10 +144,9 @@ def record(conn: psycopg.Connection, event_id: UUID, decision: Decision, note: s
     return move
 
 
-def moves(conn: psycopg.Connection, event_id: UUID) -> list[tuple[str, str, str, datetime,
-                                                                  str | None]]:
+def moves(conn: psycopg.Connection, event_id: UUID) -> list[tuple[Any, ...]]:
     """Every decision made on a check-in, oldest first: (from, decision, reviewer, when, note)."""
-    return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+    return [tuple(r) for r in conn.execute(
         "SELECT from_state, decision, reviewer, decided_at, note FROM checkin_review_moves "
         "WHERE event_id = %s ORDER BY id", (event_id,)).fetchall()]
 

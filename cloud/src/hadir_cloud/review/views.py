@@ -123,10 +123,10 @@ def history():  # type: ignore[no-untyped-def]
 
 
 def _error_text(err: ReviewError) -> str:
-    return {"reject_note": _("Tulis alasan penolakan."),
-            "change_note": _("Tulis alasan mengubah keputusan."),
-            "note_long": _("Alasan paling panjang 500 karakter.")}.get(
-                err.code, _("Keputusan ini tidak dapat dibuat."))
+    texts: dict[str, str] = {"reject_note": _("Tulis alasan penolakan."),
+                             "change_note": _("Tulis alasan mengubah keputusan."),
+                             "note_long": _("Alasan paling panjang 500 karakter.")}
+    return str(texts.get(err.code, _("Keputusan ini tidak dapat dibuat.")))
 
 
 @bp.post("/<uuid:event_id>", endpoint="decide")
