@@ -96,6 +96,7 @@ def test_an_atasan_rejects_one_nip_check_in_and_accepts_another(
     page.locator(f"#item-{own}").get_by_role("button", name="Terima").click()
     page.locator(f'#item-{own}[data-state="accepted"]').wait_for()
     assert "dihitung sebagai kehadiran" in page.locator(f"#item-{own}").inner_text()
+    assert "0 check-in menunggu tinjauan." in page.locator("#pending-count").inner_text()
     _shot(page, tmp_path, "portal-review-decided-id")
 
     page.reload()

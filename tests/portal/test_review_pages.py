@@ -162,6 +162,8 @@ def test_htmx_gets_the_item_back_decided_or_with_its_error(portal):
                        headers=hx).get_data(as_text=True)
     assert 'data-state="accepted"' in html and "dihitung sebagai kehadiran" in html
     assert "<html" not in html
+    # the queue's count, swapped out of band: one left
+    assert 'id="pending-count" hx-swap-oob="true">1 check-in menunggu tinjauan.' in html
 
 
 def test_without_an_enrolled_photo_the_page_says_so(portal):

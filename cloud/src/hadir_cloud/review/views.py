@@ -161,9 +161,11 @@ def decide(event_id: UUID):  # type: ignore[no-untyped-def]
     if request.headers.get("HX-Request") == "true":
         row = store.item(conn, event_id)
         assert row is not None  # the target exists
+        # the queue's count follows (htmx swaps it out of band)
+        total = None if from_history else store.count_pending(conn, units, who.nip)
         return render_template("review/_item.html", r=_present([row])[0], t=_texts(),
                                error=error, done=done, note=request.form.get("note", ""),
-                               from_history=from_history)
+                               from_history=from_history, oob=total is not None, total=total)
     if error is not None:
         page = _history_page if from_history else _queue_page
         return page({event_id: error}, 400)
