@@ -38,6 +38,8 @@ ACCOUNTS = {
 }
 READERS = {"admin", "admin_bkpsdm", "operator_ti", "pimpinan", "auditor", "admin_opd"}
 RECAP = {"admin", "admin_bkpsdm", "pimpinan", "admin_opd"}  # and atasan (tests/portal/test_recap)
+#: the review of NIP check-ins (and atasan: tests/portal/test_review_pages.py)
+REVIEWERS = {"admin", "admin_bkpsdm", "admin_opd", "verifikator"}
 
 
 def expected(path_kind: str, role: str | None) -> int:
@@ -70,6 +72,11 @@ def expected(path_kind: str, role: str | None) -> int:
         allowed = readers if path_kind != "tpp_job" else {"admin", "admin_bkpsdm"}
         ok = 200 if path_kind == "tpp_index" else 404  # no such run or job here
         return ok if role in allowed else 403
+    if path_kind in ("review_queue", "review_history"):
+        return 200 if role in REVIEWERS else 403
+    if path_kind == "reference_b":  # NIP B (OPD B) has no reference photo; not OPD A's admin's,
+        # nor a verifikator's without a unit
+        return 404 if role in {"admin", "admin_bkpsdm"} else 403
     if path_kind == "photo_b":  # a person of OPD B: not for OPD A's admin
         return 200 if role in READERS - {"admin_opd"} else 403
     if path_kind in ("recap", "recap_xlsx", "recap_pdf", "person_a", "search"):
@@ -149,7 +156,9 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "recap_xlsx": "/rekap.xlsx", "recap_pdf": "/rekap.pdf", "search": "/cari?q=Bud",
             "accounts": "/akun", "lkh_index": "/lkh", "lkh_queue": "/lkh/tinjau",
             "person_a": f"/rekap/pegawai/{NIP_A}",
-            "person_b": f"/rekap/pegawai/{NIP_B}"}
+            "person_b": f"/rekap/pegawai/{NIP_B}", "review_queue": "/tinjauan",
+            "review_history": "/tinjauan/riwayat?keputusan=rejected",
+            "reference_b": f"/tinjauan/foto-referensi/{NIP_B}.jpg"}
 
 
 #: endpoint → the path kinds above that reach it (every route of the app must be here)
@@ -184,7 +193,10 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "tpp_settings.rules_download": [], "tpp_settings.calendar_add": [],
                "tpp_settings.calendar_remove": [], "tpp_settings.ramadan_add": [],
                "tpp_settings.ramadan_remove": [], "tpp_settings.workweek": [],
-               "tpp_settings.calendar_seed": [], "tpp_settings.schedule_edit": []}
+               "tpp_settings.calendar_seed": [], "tpp_settings.schedule_edit": [],
+               # the decision (a POST): tests/portal/test_review_pages.py
+               "review.queue": ["review_queue"], "review.history": ["review_history"],
+               "review.reference_photo": ["reference_b"], "review.decide": []}
 
 
 def test_every_route_is_declared_and_in_the_access_matrix(portal):

@@ -6,7 +6,8 @@ approved absences, a digest of the calendars, rule sets and schedules) and a *st
 check-in received up to the stamp was read. Before entries are used, one query asks which
 people of the period have check-ins received after the oldest stamp (`checkins_received_at`
 index); their entries are judged again. Check-ins are only ever added (a released quarantine
-row is received anew), so nothing else can change a verdict.
+row is received anew), so nothing else can change a verdict; a review decision on a NIP
+check-in (which changes whether it counts, `review/`) is part of the person's inputs.
 
 The stamp is the newest `received_at` seen, but never later than the database's clock minus
 `COMMIT_MARGIN`: a check-in whose transaction began before the read and commits after it has

@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 
+from ..review import store as review_store
 from ..tpp import store as tpp_store
 from ..tpp.calendar import OfficeCalendar, days_between
 from ..tpp.schedule import ScheduleBook
@@ -183,6 +184,9 @@ def _judge_people(conn: psycopg.Connection, units: frozenset[str], first: date, 
         conn, [e.nip for e in emps] if len(emps) < 2000 else None, first, last)
     shared = hash(repr((sorted(cals.items()), book.rulesets, sched_list)))
     moved = tpp_store.periods_of(conn, first, last)  # people whose record changed meanwhile
+    lo, hi = tpp_store.facts_window(first, last)
+    # a review decision changes which NIP check-ins count (review/): part of a person's inputs
+    decisions = review_store.decisions_of(conn, lo, hi)
     wanted: dict[Any, tuple[str, Any]] = {}
     keyed = []
     pendings: dict[tuple[str, str], frozenset[date]] = {}  # the same for an office and group
@@ -193,10 +197,9 @@ def _judge_people(conn: psycopg.Connection, units: frozenset[str], first: date, 
                 e.schedule_group, cals[e.office_id], sched, days, now)
         key = (mode, e.nip, first, last, pending)
         # the inputs as one hash (64 bits): compared on every recap, for every person
-        wanted[key] = (e.nip, hash((e, tuple(absences.get(e.nip, ())), shared,
-                                    tuple(moved.get(e.nip, ())))))
+        wanted[key] = (e.nip, hash((e, tuple(absences.get(e.nip, ())), decisions.get(e.nip),
+                                    shared, tuple(moved.get(e.nip, ())))))
         keyed.append((key, e, pending))
-    lo, hi = tpp_store.facts_window(first, last)
     have = cache.fresh(conn, wanted, lo, hi) if cache is not None else {}
     todo = [(k, e, p) for k, e, p in keyed if k not in have]
     if todo:

@@ -148,18 +148,19 @@ def register(main: click.Group, device: click.Group,
                     type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def gallery_enroll(employee: str, name: str, office_id: str | None,
                        photos: tuple[Path, ...]) -> None:
-        """Enroll a person from photos with exactly one face each."""
+        """Enroll a person from photos with exactly one face each (the first is also kept,
+        small, as the reference photo reviewers of NIP check-ins see)."""
         from hadir_protocol.codec import pack_encoding
         from pydantic import ValidationError
 
         from .domain import FleetError
-        from .gallery import enroll
+        from .gallery import enroll, reference_jpeg
 
         try:
             import face_recognition
         except ImportError as err:
             raise click.ClickException("face_recognition belum terpasang di mesin ini") from err
-        encodings = []
+        encodings, first_face = [], None
         for photo in photos:
             try:
                 img = face_recognition.load_image_file(photo)
@@ -170,9 +171,12 @@ def register(main: click.Group, device: click.Group,
                 raise click.ClickException(
                     f"{photo}: {len(boxes)} wajah (harus tepat satu); tidak didaftarkan")
             encodings.append(pack_encoding(face_recognition.face_encodings(img, boxes)[0]))
+            first_face = first_face or boxes[0]
+        # the first photo's face, small, is the reference a reviewer of NIP check-ins sees
+        reference = reference_jpeg(photos[0], first_face)
         try:
             with connect() as conn:
-                version = enroll(conn, employee, name, encodings, office_id)
+                version = enroll(conn, employee, name, encodings, office_id, reference)
         except ValidationError as err:
             raise click.ClickException(f"data tidak valid: {err.errors()[0]['msg']}") from err
         except FleetError as err:

@@ -9,7 +9,9 @@ consistent version and asks for the rest by its next heartbeat.
 
 from __future__ import annotations
 
+import io
 import logging
+from pathlib import Path
 
 import psycopg
 from hadir_protocol import topics
@@ -22,11 +24,13 @@ logger = logging.getLogger(__name__)
 
 
 def enroll(conn: psycopg.Connection, employee_id: str, name: str, encodings: list[str],
-           office_id: str | None = None) -> int:
+           office_id: str | None = None, photo: bytes | None = None) -> int:
     """Add or replace a person's face encodings (base64 float32 ×128); returns the version.
 
     The face goes to the kiosks of `office_id`, else of the office the employee record
-    names, else (no record) to every kiosk.
+    names, else (no record) to every kiosk. `photo` (a JPEG, `reference_jpeg`) is kept as
+    the reference a reviewer of the person's NIP check-ins compares with; without one the
+    earlier reference stays.
     """
     person = GalleryPerson(employee_id=employee_id, name=name, encodings_b64=encodings)
     if office_id is None:
@@ -36,11 +40,40 @@ def enroll(conn: psycopg.Connection, employee_id: str, name: str, encodings: lis
     elif conn.execute("SELECT 1 FROM offices WHERE id = %s", (office_id,)).fetchone() is None:
         raise FleetError(f"kantor {office_id!r} belum terdaftar")
     return int(conn.execute(
-        "INSERT INTO face_templates (employee_id, name, encodings, office_id) "
-        "VALUES (%s, %s, %s, %s) ON CONFLICT (employee_id) DO UPDATE SET name = EXCLUDED.name, "
-        "encodings = EXCLUDED.encodings, office_id = EXCLUDED.office_id, removed = false, "
+        "INSERT INTO face_templates (employee_id, name, encodings, office_id, photo) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (employee_id) DO UPDATE SET "
+        "name = EXCLUDED.name, encodings = EXCLUDED.encodings, office_id = EXCLUDED.office_id, "
+        "photo = coalesce(EXCLUDED.photo, face_templates.photo), removed = false, "
         "version = nextval('gallery_version_seq'), updated_at = now() RETURNING version",
-        (person.employee_id, person.name, person.encodings_b64, office_id)).fetchone()[0])
+        (person.employee_id, person.name, person.encodings_b64, office_id, photo)).fetchone()[0])
+
+
+#: the longest side of a reference photo (enough to compare faces side by side, ~30 kB)
+REFERENCE_PX = 480
+
+
+def reference_jpeg(path: Path, face: tuple[int, int, int, int] | None = None) -> bytes:
+    """An enrolment photo as the small JPEG kept for reviewers (any format Pillow reads);
+    with `face` (top, right, bottom, left, as face_recognition finds it) cut to the face and
+    a margin around it, as a kiosk's photo is.
+
+    Raises OSError when the file is no readable image.
+    """
+    from PIL import Image  # the CLI's machine has it (face_recognition needs it)
+
+    # as the face engine reads it (no EXIF turn), so `face` lands where it was found
+    with Image.open(path) as img:
+        small = img.convert("RGB")
+    if face is not None:
+        top, right, bottom, left = face
+        margin = max(bottom - top, right - left)  # the face's size again on every side
+        small = small.crop((max(0, left - margin), max(0, top - margin),
+                            min(small.width, right + margin),
+                            min(small.height, bottom + margin)))
+    small.thumbnail((REFERENCE_PX, REFERENCE_PX))
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def touch(conn: psycopg.Connection, employee_ids: list[str]) -> None:

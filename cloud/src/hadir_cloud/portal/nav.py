@@ -19,6 +19,7 @@ from .rbac import Principal, decide
 
 PEGAWAI, ATASAN, ADMIN_OPD, ADMIN_BKPSDM = "pegawai", "atasan", "admin_opd", "admin_bkpsdm"
 OPERATOR_TI, PIMPINAN, AUDITOR, ADMIN = "operator_ti", "pimpinan", "auditor", "admin"
+VERIFIKATOR = "verifikator"
 ROLES = (PEGAWAI, ATASAN, ADMIN_OPD, ADMIN_BKPSDM, OPERATOR_TI, PIMPINAN, AUDITOR, ADMIN)
 _READERS = frozenset({ATASAN, ADMIN_OPD, ADMIN_BKPSDM, OPERATOR_TI, PIMPINAN, AUDITOR})
 _HR = frozenset({ADMIN_OPD, ADMIN_BKPSDM})
@@ -40,6 +41,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("lkh.index", _l("LKH"), frozenset({PEGAWAI, ATASAN})),
     NavEntry("attendance.team", _l("Kehadiran tim"),
              frozenset({ATASAN, ADMIN_OPD, ADMIN_BKPSDM, PIMPINAN})),
+    NavEntry("review.queue", _l("Tinjauan check-in"),
+             frozenset({ATASAN, VERIFIKATOR, ADMIN_OPD, ADMIN_BKPSDM})),
     NavEntry("tpp.index", _l("TPP"), frozenset({ADMIN_BKPSDM, PIMPINAN, AUDITOR})),
     NavEntry("tpp_settings.rules", _l("Aturan TPP"), frozenset({ADMIN_BKPSDM})),
     NavEntry("tpp_settings.calendar", _l("Kalender kerja"), frozenset({ADMIN_BKPSDM})),
@@ -59,6 +62,7 @@ ROLE_LABELS: dict[str, LazyString] = {
     PEGAWAI: _l("Pegawai"), ATASAN: _l("Atasan"), ADMIN_OPD: _l("Admin OPD"),
     ADMIN_BKPSDM: _l("Admin BKPSDM"), OPERATOR_TI: _l("Operator TI"),
     PIMPINAN: _l("Pimpinan"), AUDITOR: _l("Auditor"), ADMIN: _l("Administrator"),
+    VERIFIKATOR: _l("Verifikator"),
 }
 
 

@@ -79,6 +79,9 @@ _RECAP_READERS = frozenset({Role.ATASAN, Role.ADMIN_OPD, Role.ADMIN_BKPSDM, Role
 
 #: importing fingerprint machines' logs: regency-wide HR and the IT operators of integrations
 _PUNCHES = frozenset({Role.ADMIN_BKPSDM, Role.OPERATOR_TI, Role.ADMIN})
+#: who reviews NIP check-ins (each within their scope, `review.domain.may_review`)
+_REVIEWERS = frozenset({Role.ATASAN, Role.VERIFIKATOR, Role.ADMIN_OPD, Role.ADMIN_BKPSDM,
+                        Role.ADMIN})
 
 #: endpoint → who may open it. Every route of the app must be here (a test holds it).
 PERMISSIONS: dict[str, Rule] = {
@@ -143,6 +146,12 @@ PERMISSIONS: dict[str, Rule] = {
     "tpp_settings.schedules": _TPP_HR,
     "tpp_settings.schedule_new": _TPP_HR,
     "tpp_settings.schedule_edit": _TPP_HR,
+    # the review of NIP check-ins: the queue, the decided ones, a decision, the enrolled
+    # reference photo (each person within the reviewer's scope, checked in the views)
+    "review.queue": _REVIEWERS,
+    "review.history": _REVIEWERS,
+    "review.decide": _REVIEWERS,
+    "review.reference_photo": _REVIEWERS,
     # a session with an attendance role, or a bearer token with the checkins:read scope
     "checkins.api_checkins": Access.PUBLIC,
 }

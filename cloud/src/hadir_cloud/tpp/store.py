@@ -275,13 +275,20 @@ def punches_of(conn: psycopg.Connection, nips: Sequence[str], first: date,
                last: date) -> dict[str, list[Punch]]:
     """The check-ins of these employees around first..last, as instants: each day's office
     calendar puts them in its own zone (a person who moved office mid-month, or since, is
-    judged in the zone of the office they had that day)."""
+    judged in the zone of the office they had that day).
+
+    A NIP check-in waiting for review, or rejected in it (`review/`), is no presence: only
+    an accepted one counts. Face check-ins count as they are.
+    """
     lo, hi = facts_window(first, last)
     punches: dict[str, list[Punch]] = {}
     with conn.cursor() as cur:
         cur.execute(
             "SELECT c.employee_id, c.event_id::text, c.kind, c.captured_at FROM checkins c "
-            "WHERE c.employee_id = ANY(%s) AND c.captured_at >= %s AND c.captured_at < %s",
+            "LEFT JOIN checkin_reviews r ON r.event_id = c.event_id "
+            "AND r.captured_at = c.captured_at "
+            "WHERE c.employee_id = ANY(%s) AND c.captured_at >= %s AND c.captured_at < %s "
+            "AND (c.method <> 'nip' OR NOT c.review_required OR r.decision = 'accepted')",
             (list(nips), lo, hi))
         for nip, eid, kind, at in cur.fetchall():
             punches.setdefault(nip, []).append(Punch(eid, kind, at))
