@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import psycopg
@@ -33,9 +34,12 @@ def october(fresh_db: str):
         yield conn, came, left
 
 
+WIB = ZoneInfo("Asia/Jakarta")  # Dewi's office
+
+
 def _oct8(conn: psycopg.Connection) -> list[str]:
     return sorted(p.kind for p in tpp_store.punches_of(conn, [DEWI], OCT8, OCT8).get(DEWI, [])
-                  if p.local.date() == OCT8)
+                  if p.at is not None and p.at.astimezone(WIB).date() == OCT8)
 
 
 def _tk_days(conn: psycopg.Connection) -> list[date]:
@@ -62,11 +66,11 @@ def test_face_check_ins_and_nip_ones_not_flagged_for_review_count_as_before(octo
     conn, _came, _left = october
     other = date(2026, 10, 9)
     before = sorted(p.kind for p in tpp_store.punches_of(conn, [DEWI], other, other)[DEWI]
-                    if p.local.date() == other)
+                    if p.at is not None and p.at.astimezone(WIB).date() == other)
     add_nip_checkin(conn, DEWI, other, "12:00", "out", method="face")  # a face one flagged
     add_nip_checkin(conn, DEWI, other, "12:05", "out", review_required=False)
     after = sorted(p.kind for p in tpp_store.punches_of(conn, [DEWI], other, other)[DEWI]
-                   if p.local.date() == other)
+                   if p.at is not None and p.at.astimezone(WIB).date() == other)
     assert before == ["in", "out"] and after == ["in", "out", "out", "out"]
 
 
