@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import psycopg
 
+from ..cli_common import connect
 from . import imports, sheets, store
 from .domain import Member
 
@@ -17,14 +18,8 @@ def _url(ctx: click.Context) -> str | None:
 
 
 def _connect(ctx: click.Context) -> psycopg.Connection:
-    url = _url(ctx)
-    if not url:
-        raise click.ClickException("alamat basis data belum diisi: --database-url atau "
-                                   "HADIR_DATABASE_URL")
-    try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as err:
-        raise click.ClickException(f"basis data tidak dapat dihubungi: {err}") from err
+    """The group's database (see `cli_common.connect`)."""
+    return connect(ctx)
 
 
 def _read(path: Path) -> dict[str, imports.Sheet]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 import psycopg
 
+from ..cli_common import connect
 from . import files, store
 from .domain import FormatError, kinds, parse_mapping
 
@@ -15,14 +16,8 @@ SHOW_PROBLEMS = 50
 
 
 def _connect(ctx: click.Context) -> psycopg.Connection:
-    url = ctx.obj.get("database_url") if ctx.obj else None
-    if not url:
-        raise click.ClickException("alamat basis data belum diisi: --database-url atau "
-                                   "HADIR_DATABASE_URL")
-    try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as err:
-        raise click.ClickException(f"basis data tidak dapat dihubungi: {err}") from err
+    """The group's database (see `cli_common.connect`)."""
+    return connect(ctx)
 
 
 @click.group()

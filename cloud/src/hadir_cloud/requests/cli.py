@@ -11,6 +11,7 @@ import psycopg
 
 from hadir_cloud.tpp.store import UnknownEmployeeError
 
+from ..cli_common import connect
 from . import store
 from .domain import Move, Place, Request, RequestError, approvers
 from .kinds import KindsError, KindSet, UnknownKindError, load_kinds, shipped_path
@@ -20,14 +21,8 @@ DEFAULT_TZ = "Asia/Jakarta"
 
 
 def _connect(ctx: click.Context) -> psycopg.Connection:
-    url = ctx.obj.get("database_url") if ctx.obj else None
-    if not url:
-        raise click.ClickException("alamat basis data belum diisi: --database-url atau "
-                                   "HADIR_DATABASE_URL")
-    try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as err:
-        raise click.ClickException(f"basis data tidak dapat dihubungi: {err}") from err
+    """The group's database (see `cli_common.connect`)."""
+    return connect(ctx)
 
 
 def _kinds(ctx: click.Context) -> KindSet:

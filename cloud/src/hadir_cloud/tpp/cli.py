@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 import psycopg
 
+from ..cli_common import connect
 from . import sanctions, store
 from .calendar import CalendarError, month_bounds
 from .rules import NoRuleSetError, RuleSetError, load_dir, load_ruleset, shipped_dir
@@ -42,11 +43,8 @@ def _friendly(fn: F) -> F:
 
 
 def _connect(ctx: click.Context) -> psycopg.Connection:
-    url = ctx.obj.get("database_url") if ctx.obj else None
-    if not url:
-        raise click.ClickException("alamat basis data belum diisi: --database-url atau "
-                                   "HADIR_DATABASE_URL")
-    return psycopg.connect(url)
+    """The group's database (see `cli_common.connect`)."""
+    return connect(ctx, autocommit=False)
 
 
 def _month(ctx: click.Context, param: click.Parameter, value: str) -> str:
