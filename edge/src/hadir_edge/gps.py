@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from datetime import UTC, datetime
 from typing import Protocol
 
+from hadir_protocol.geo import haversine_m as haversine_m  # kept importable from here
 from hadir_protocol.models import Geofence, GpsFix, Office
 
 from .config import FixedGps, GpsConfig, GpsdConfig
@@ -121,14 +121,6 @@ def make_gps(cfg: GpsConfig) -> Gps:
     if isinstance(cfg, FixedGps):
         return FixedGpsSource(cfg)
     return NoGps()
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 def geofence(fix: GpsFix, office: Office) -> Geofence:

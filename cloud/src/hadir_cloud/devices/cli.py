@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 import psycopg
@@ -44,8 +46,9 @@ def register(main: click.Group, device: click.Group,
         """Send a kiosk its next configuration (retained; applied and kept by the kiosk)."""
         from pydantic import ValidationError
 
-        from .config import publish_config
+        from .config import office_of, publish_config
         from .domain import FleetError, parse_duty, parse_schedule
+        from .duties import approved_near
 
         try:
             days = parse_schedule(list(schedule))
@@ -57,6 +60,10 @@ def register(main: click.Group, device: click.Group,
         c = client("config")
         try:
             with connect() as conn:
+                # and every approved dinas luar near its office (devices/duties.py)
+                today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+                approved += [d for d in approved_near(conn, office_of(conn, device_id), today)
+                             if d not in approved]
                 cfg = publish_config(conn, c, device_id, days, thresholds, approved)
         except FleetError as err:
             raise click.ClickException(str(err)) from err

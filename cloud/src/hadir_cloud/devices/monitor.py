@@ -2,7 +2,8 @@
 
 Nothing a message contains can stop the monitor: every message is decoded strictly
 and a failure is kept in `rejected_messages`; while the database is down the message
-waits (tenacity), and the monitor sends a kiosk the gallery it lacks.
+waits (tenacity), and the monitor sends a kiosk the gallery it lacks and, every few seconds,
+the approved dinas luar of its place (devices/duties.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import logging
 import queue
 import signal
 import threading
+import time
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
 import psycopg
@@ -29,6 +32,7 @@ from ..mqtt_client import make_client
 from ..retry import Stopping, while_db_down
 from ..settings import CloudSettings
 from .commands import FLEET_STRING_LIMIT, MAX_FLEET_MESSAGE, handle_reply
+from .duties import deliver_pending
 from .gallery import current_version, publish_gallery
 from .outbound import Outbound, load_cloud_key
 from .store import reject, store_status, store_telemetry
@@ -36,6 +40,8 @@ from .store import reject, store_status, store_telemetry
 logger = logging.getLogger(__name__)
 
 GALLERY_RESEND_S = 60.0
+#: how often approved dinas luar are looked for (devices/duties.py)
+DUTY_CHECK_S = 5.0
 KINDS = ("telemetry", "status", "reply")
 
 
@@ -137,7 +143,11 @@ class FleetMonitor:
         self.client.connect_async(self.settings.broker_host, self.settings.broker_port,
                                   keepalive=30, clean_start=False, properties=props)
         self.client.loop_start()
+        next_duties = 0.0
         while not self.stop_event.is_set():
+            if time.monotonic() >= next_duties:
+                next_duties = time.monotonic() + DUTY_CHECK_S
+                self._deliver_duties()
             try:
                 msg = self.inbox.get(timeout=0.2)
             except queue.Empty:
@@ -154,6 +164,20 @@ class FleetMonitor:
         self.client.loop_stop()
         if self.conn is not None:
             self.conn.close()
+
+    def _deliver_duties(self) -> None:
+        """Approved dinas luar to the kiosks of their place (devices/duties.py); while the
+        broker or the database is away they wait in duty_deliveries for the next round."""
+        if not self.client.is_connected():
+            return
+        try:
+            deliver_pending(self._db(), self.out,
+                            datetime.now(ZoneInfo("Asia/Jakarta")).date())
+        except psycopg.Error as err:
+            logger.warning("dinas luar not delivered yet (database): %s", err)
+            self._drop_connection()
+        except Exception:  # one bad delivery must not stop the monitor
+            logger.exception("delivering dinas luar failed; tried again in %s s", DUTY_CHECK_S)
 
     def _drop_connection(self) -> None:
         if self.conn is not None:
