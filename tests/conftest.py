@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hadir_cloud.devstack import Mosquitto, Postgres
-
-ROOT = Path(__file__).resolve().parent.parent
-#: the shared face photos: $HADIR_FACES, else beside the checkout, else the workplace's copy
-#: (a clean clone made elsewhere still finds them)
-FACES = next((p for p in (Path(os.environ.get("HADIR_FACES", "/nonexistent")),
-                          ROOT.parent / "shared" / "faces", Path("/work/shared/faces"))
-              if p.is_dir()), ROOT.parent / "shared" / "faces")
+from shared_faces import FACES, ROOT  # noqa: F401 - the shared face photos
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tpp"))  # the seeded month
+from shared_faces import FACES as FACES  # noqa: E402 - the shared photos, wherever the checkout is
 from test_tpp_store import DEWI, GURU, SARI, seed_october  # noqa: E402,F401
-
-FACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "faces"
 
 
 def add_nip_checkin(conn: psycopg.Connection, nip: str, day: date, hhmm: str, kind: str = "in",
