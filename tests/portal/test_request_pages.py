@@ -247,3 +247,29 @@ def test_accounts_without_a_nip_are_told_so(app):
     assert inbox.status_code == 200 and "Admin BKPSDM yang memiliki NIP" in inbox.get_data(
         as_text=True)
     assert bkpsdm.post("/permohonan/1/putuskan", data={"aksi": "setujui"}).status_code == 403
+
+
+def test_the_bkpsdm_step_waits_in_a_nip_linked_bkpsdm_admins_inbox(app, req_db):
+    """cuti besar: the atasan, then BKPSDM: an admin_bkpsdm account with a NIP decides it."""
+    with psycopg.connect(req_db, autocommit=True) as conn:  # analis1 (seeded): PW's hash
+        conn.execute("UPDATE portal_users SET password_hash = (SELECT password_hash FROM "
+                     "portal_users WHERE username = 'bkpsdm') WHERE username = 'analis1'")
+    first = today() + timedelta(days=35)
+    staf2, kasi, analis = login(app, STAF2), login(app, KASI), login(app, "analis1")
+    resp = staf2.post("/permohonan/baru", data={
+        "jenis": "cuti_besar", "mulai": first.isoformat(),
+        "selesai": (first + timedelta(days=29)).isoformat()})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    rid = resp.headers["Location"].rsplit("/", 1)[1]
+    assert f'data-id="{rid}"' not in analis.get("/permohonan/masuk").get_data(as_text=True)
+    kasi.post(f"/permohonan/{rid}/putuskan", data={"aksi": "setujui"})
+    inbox = analis.get("/permohonan/masuk").get_data(as_text=True)
+    assert f'data-id="{rid}"' in inbox and "langkah 2 dari 2" in inbox
+    assert "1 permohonan menunggu keputusan Anda" in analis.get("/permohonan").get_data(
+        as_text=True)
+    assert f'data-id="{rid}"' not in kasi.get("/permohonan/masuk").get_data(as_text=True)
+    done = analis.post(f"/permohonan/{rid}/putuskan", data={"aksi": "setujui"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"Permohonan #{rid} disetujui." in done
+    shown = staf2.get(f"/permohonan/{rid}").get_data(as_text=True)
+    assert "BKPSDM" in shown and 'id="state" class="ok">disetujui' in shown
