@@ -226,6 +226,10 @@ def test_cancel_and_field_errors_in_bahasa(app, req_db):
                                                 "lat": "utara", "lon": "104.6", "radius": "5"})
     html = place.get_data(as_text=True)
     assert place.status_code == 400 and 'id="lat-error"' in html and 'id="tempat-error"' in html
+    far = staf.post("/permohonan/baru", data={"jenis": "cuti_besar", "mulai": "0202-01-01",
+                                              "selesai": "9999-12-31"})
+    html = far.get_data(as_text=True)
+    assert far.status_code == 400 and html.count("Tanggal harus pada tahun") == 2
     assert staf.get("/permohonan/baru?jenis=cuti_haji").status_code == 400
     assert staf.get("/permohonan/abc").status_code == 404
 

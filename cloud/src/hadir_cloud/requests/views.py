@@ -55,6 +55,9 @@ _FIELD_OF = (("tanggal selesai", "selesai"), ("tidak ada hari kerja", "selesai")
              ("tempat dinas luar", "tempat"), ("lintang", "lat"), ("bujur", "lon"),
              ("radius", "radius"))
 _PREFIX = "permohonan belum dapat diajukan: "
+#: the years a request's dates may fall in, around this year (a typo like 0202 or 20266
+#: would otherwise make the day count walk centuries)
+YEARS_BACK, YEARS_AHEAD = 1, 4
 
 
 @functools.cache
@@ -162,6 +165,13 @@ def _read_form(kind: Kind, errors: dict[str, list[str]],
             errors.setdefault(key, []).append(
                 _("%(field)s harus diisi dengan tanggal (TTTT-BB-HH).", field=label)
                 if raw else _("%(field)s wajib diisi.", field=label))
+    first, last = _now().year - YEARS_BACK, _now().year + YEARS_AHEAD
+    for key, field in (("start", "mulai"), ("end", "selesai")):
+        when = content.get(key)
+        if isinstance(when, date) and not first <= when.year <= last:
+            errors.setdefault(field, []).append(
+                _("Tanggal harus pada tahun %(first)d sampai %(last)d.", first=first, last=last))
+            content.pop(key)
     if {"start", "end"} <= content.keys() and content["end"] < content["start"]:  # type: ignore[operator]
         errors.setdefault("selesai", []).append(_("Tanggal selesai tidak boleh sebelum tanggal "
                                                   "mulai."))
