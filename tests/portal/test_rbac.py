@@ -56,6 +56,10 @@ def expected(path_kind: str, role: str | None) -> int:
         return 200 if role in READERS else 403
     if path_kind == "lkh_index":
         return 200  # any account (one without a NIP is told so)
+    if path_kind in ("requests_index", "requests_new"):
+        return 200  # any account (one without a NIP is told so)
+    if path_kind == "requests_inbox":  # and atasan: tests/portal/test_request_pages.py
+        return 200 if role == "admin_bkpsdm" else 403
     if path_kind == "lkh_queue":
         return 200 if role == "atasan" else 403  # the admin account has no NIP to review with
     if path_kind == "accounts":
@@ -154,7 +158,9 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "photo_a": f"/checkins/{events[NIP_A]}/photo.jpg",
             "photo_b": f"/checkins/{events[NIP_B]}/photo.jpg", "recap": "/rekap",
             "recap_xlsx": "/rekap.xlsx", "recap_pdf": "/rekap.pdf", "search": "/cari?q=Bud",
-            "accounts": "/akun", "lkh_index": "/lkh", "lkh_queue": "/lkh/tinjau",
+            "accounts": "/akun", "lkh_index": "/lkh", "requests_index": "/permohonan",
+            "requests_new": "/permohonan/baru", "requests_inbox": "/permohonan/masuk",
+            "lkh_queue": "/lkh/tinjau",
             "person_a": f"/rekap/pegawai/{NIP_A}",
             "person_b": f"/rekap/pegawai/{NIP_B}", "review_queue": "/tinjauan",
             "review_history": "/tinjauan/riwayat?keputusan=rejected",
@@ -180,6 +186,10 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                # a day's form and the decisions (POST): tests/portal/test_lkh_pages.py
                "lkh.index": ["lkh_index"], "lkh.day": [], "lkh.queue": ["lkh_queue"],
                "lkh.decide": [],
+               # a request, its edit and the POSTs: tests/portal/test_request_pages.py
+               "requests.index": ["requests_index"], "requests.new": ["requests_new"],
+               "requests.inbox": ["requests_inbox"], "requests.show": [], "requests.edit": [],
+               "requests.cancel": [], "requests.decide": [],
                # the upload, apply, job fragment and downloads: tests/portal/test_org_pages.py
                "org.index": ["org_index"], "org.check": [], "org.apply": [], "org.template": [],
                "org.export": [], "org.job": ["org_job"], "org.job_progress": [],

@@ -198,6 +198,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     from ..lkh.views import bp as lkh_bp
     from ..org.views import bp as org_bp
     from ..punches.views import bp as punches_bp
+    from ..requests.views import bp as requests_bp
     from ..review.views import bp as review_bp
     from ..tpp.settings_views import bp as tpp_settings_bp
     from ..tpp.views import bp as tpp_bp
@@ -209,6 +210,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(lkh_bp)
     app.register_blueprint(punches_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(requests_bp)
     for endpoint in RATE_LIMITED:
         app.view_functions[endpoint] = limiter.limit(
             lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions[endpoint])

@@ -39,6 +39,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("checkins.today", _l("Check-in hari ini"), _READERS),
     NavEntry("attendance.my_month", _l("Bulan saya"), frozenset({PEGAWAI})),
     NavEntry("lkh.index", _l("LKH"), frozenset({PEGAWAI, ATASAN})),
+    NavEntry("requests.index", _l("Permohonan"), frozenset({PEGAWAI})),
+    NavEntry("requests.inbox", _l("Persetujuan permohonan"), frozenset({ATASAN, ADMIN_BKPSDM})),
     NavEntry("attendance.team", _l("Kehadiran tim"),
              frozenset({ATASAN, ADMIN_OPD, ADMIN_BKPSDM, PIMPINAN})),
     NavEntry("review.queue", _l("Tinjauan check-in"),

@@ -83,6 +83,9 @@ _PUNCHES = frozenset({Role.ADMIN_BKPSDM, Role.OPERATOR_TI, Role.ADMIN})
 _REVIEWERS = frozenset({Role.ATASAN, Role.VERIFIKATOR, Role.ADMIN_OPD, Role.ADMIN_BKPSDM,
                         Role.ADMIN})
 
+#: who decides requests: supervisors (and their Plt/Plh) and BKPSDM
+_APPROVERS = frozenset({Role.ATASAN, Role.ADMIN_BKPSDM})
+
 #: endpoint → who may open it. Every route of the app must be here (a test holds it).
 PERMISSIONS: dict[str, Rule] = {
     "static": Access.PUBLIC,
@@ -152,6 +155,17 @@ PERMISSIONS: dict[str, Rule] = {
     "review.history": _REVIEWERS,
     "review.decide": _REVIEWERS,
     "review.reference_photo": _REVIEWERS,
+    # requests (permohonan): everyone with a NIP files and follows their own (checked in the
+    # views: the owner edits and cancels; a request is seen by its owner, its deciders and
+    # regency HR); the inbox and decisions: supervisors and BKPSDM (the approver of the
+    # pending step is checked by the domain)
+    "requests.index": Access.SIGNED_IN,
+    "requests.new": Access.SIGNED_IN,
+    "requests.show": Access.SIGNED_IN,
+    "requests.edit": Access.SIGNED_IN,
+    "requests.cancel": Access.SIGNED_IN,
+    "requests.inbox": _APPROVERS,
+    "requests.decide": _APPROVERS,
     # a session with an attendance role, or a bearer token with the checkins:read scope
     "checkins.api_checkins": Access.PUBLIC,
 }

@@ -36,6 +36,7 @@ from .domain import (
     approve,
     approvers,
     cancel,
+    edit,
     new_request,
     reject,
     send_back,
@@ -235,6 +236,27 @@ def decide(conn: psycopg.Connection, kinds: KindSet, request_id: str, move: Move
             after = act(before, actor, at, org, note)
         save(conn, before, after, kind)
     return after
+
+
+def resubmit(conn: psycopg.Connection, kinds: KindSet, request_id: str, actor: str,
+             at: datetime, **content: object) -> Request:
+    """Edit a returned request's content and submit it again (the chain starts over), checked
+    like a new one; RequestError names every problem and nothing is saved then."""
+    with conn.transaction():
+        before = load(conn, request_id, lock=True)
+        edited = edit(before, actor, at, **content)
+        kind = kinds.get(edited.kind)
+        cal = calendar_of(conn, edited.nip, edited.start, edited.end)
+        available = _available(conn, kinds, edited) if kind.annual_quota else None
+        after = submit(edited, actor, at, kind.chain, problems_of(edited, kind, cal, available))
+        save(conn, before, after, kind)
+    return after
+
+
+def names(conn: psycopg.Connection, nips: set[str]) -> dict[str, str]:
+    """The employees' names by NIP (a NIP not on the roll is left out)."""
+    return dict(conn.execute("SELECT nip, name FROM employees WHERE nip = ANY(%s)",
+                             (sorted(nips),)).fetchall())
 
 
 def inbox(conn: psycopg.Connection, nip: str, day: date) -> list[Request]:
