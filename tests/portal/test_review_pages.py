@@ -88,6 +88,9 @@ def test_the_atasan_sees_both_photos_and_the_face_distance_in_words(portal):
     assert ref.status_code == 200 and ref.mimetype == "image/jpeg"
     assert ref.data[:2] == b"\xff\xd8" and len(ref.data) < 60_000
     assert client.get(f"/checkins/{came}/photo.jpg").status_code == 200
+    # the day's check-ins say "perlu ditinjau" and take a reviewer to the queue
+    day = client.get(f"/?date={OCT8.isoformat()}").get_data(as_text=True)
+    assert '<a class="warn" href="/tinjauan">perlu ditinjau</a>' in day
     # an employee who heads nothing reviews nothing
     assert login(app, GURU).get("/tinjauan").status_code == 403
 
@@ -108,6 +111,12 @@ def test_accepting_makes_the_day_present_and_a_double_submit_changes_nothing(por
     app, db, came, left = portal
     assert _recap(db) == "tk" and _tk(db) == [OCT8]
     client = login(app, SARI)
+
+    def waiting_on_her_month() -> bool:
+        page = client.get(f"/rekap/pegawai/{DEWI}?bulan=2026-10").get_data(as_text=True)
+        return "waiting-review" in page.split(f'data-day="{OCT8.isoformat()}"')[1].split("</td>")[0]
+
+    assert waiting_on_her_month()  # her TK that day may still change: her month says so
     for eid in (came, left):
         resp = client.post(f"/tinjauan/{eid}", data={"decision": "accepted"})
         assert resp.status_code == 302 and resp.location.endswith("/tinjauan")
@@ -119,7 +128,7 @@ def test_accepting_makes_the_day_present_and_a_double_submit_changes_nothing(por
         assert conn.execute("SELECT count(*) FROM checkin_review_moves").fetchone()[0] == 2
         live = tpp_store.live_tpp(conn, "2026-10", DEWI)
     assert [d.day for d in live.deductions if d.code == "TK"] == []
-    assert _recap(db) == "hadir" and _tk(db) == []
+    assert _recap(db) == "hadir" and _tk(db) == [] and not waiting_on_her_month()
     html = client.get("/tinjauan/riwayat?keputusan=accepted").get_data(as_text=True)
     assert str(came) in html and "Diterima" in html and "Ubah keputusan" in html
 

@@ -21,6 +21,7 @@ from flask_login import current_user
 from ..portal import db
 from ..portal.rbac import Role
 from ..punches.store import fingerprint_events
+from ..review.store import days_waiting
 from ..tpp import store as tpp_store
 from ..tpp.calendar import CalendarError, month_bounds
 from ..users import unit_subtree
@@ -103,11 +104,13 @@ def _month_page(nip: str, heading: str, show_tpp: bool, back: bool = False) -> s
         problem = str(err) or type(err).__name__
     by_day = cells(list(result.statuses), today) if result else {}
     fingerprint = fingerprint_events(db(), nip, first, _last) if result else frozenset()
+    # NIP check-ins still waiting for review do not count yet: say so on those days
+    waiting = days_waiting(db(), nip, first, _last, str(tz)) if result else frozenset()
     return render_template(
         "attendance/my_month.html", nip=nip, name=emp_row[0] if emp_row else nip,
         heading=heading, back=back, show_tpp=show_tpp, month=month,
         title=month_title(first), weeks=weeks(first, by_day), tally=tally(by_day),
-        result=result, problem=problem, rupiah=rupiah, fingerprint=fingerprint,
+        result=result, problem=problem, rupiah=rupiah, fingerprint=fingerprint, waiting=waiting,
         prev=_shift(first, -1), next=_shift(first, 1))
 
 

@@ -8,7 +8,16 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import psycopg
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -154,8 +163,12 @@ def today():  # type: ignore[no-untyped-def]
     # translated once, filled per row (Flask-Babel formats only when given values)
     fmt = {"gps": _("±%(acc)s m, %(sats)s satelit"), "face": _("jarak %(dist)s (batas %(limit)s)"),
            "live": _("liveness %(method)s: %(verdict)s")}
+    # "perlu ditinjau" opens the review queue for those who review
+    review_url = (url_for("review.queue") if "review.queue" in current_app.view_functions
+                  and decide("review.queue", current_user.principal) == 200 else None)
     return render_template("checkins.html", rows=rows, day=day, total=total, people=people,
-                           next_cursor=nxt, first_page=after is None, fmt=fmt)
+                           next_cursor=nxt, first_page=after is None, fmt=fmt,
+                           review_url=review_url)
 
 
 @bp.route("/checkins/<uuid:event_id>/photo.jpg")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
 
+from ..tpp.store import facts_window
 from .domain import Decision, Move, State, decide
 
 #: items on one page of the queue or the history
@@ -175,3 +176,17 @@ def reference_photo(conn: psycopg.Connection, nip: str) -> bytes | None:
     row = conn.execute("SELECT photo FROM face_templates WHERE employee_id = %s AND NOT removed "
                        "AND photo IS NOT NULL", (nip,)).fetchone()
     return bytes(row[0]) if row else None
+
+
+def days_waiting(conn: psycopg.Connection, nip: str, first: date, last: date,
+                 tz: str) -> frozenset[date]:
+    """The person's days (in `tz`) with a NIP check-in still waiting for review: shown on their
+    month, since such a check-in does not count yet (a TK there may still change)."""
+    lo, hi = facts_window(first, last)
+    rows = conn.execute(
+        "SELECT DISTINCT (c.captured_at AT TIME ZONE %s)::date FROM checkins c "
+        "LEFT JOIN checkin_reviews r ON r.event_id = c.event_id AND r.captured_at = c.captured_at "
+        "WHERE c.employee_id = %s AND c.method = 'nip' AND c.review_required "
+        "AND r.event_id IS NULL AND c.captured_at >= %s AND c.captured_at < %s",
+        (tz, nip, lo, hi)).fetchall()
+    return frozenset(d for (d,) in rows if first <= d <= last)
