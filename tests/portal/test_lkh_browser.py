@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ def test_an_lkh_is_filed_returned_fixed_and_approved(portal_url: str,  # noqa: F
                                                      browser, fresh_db: str, tmp_path: Path):
     sys.path.insert(0, str(ROOT / "tests" / "tpp"))
     from hadir_cloud.lkh import store
+    from hadir_cloud.notify import store as notify_store
     from hadir_cloud.users import activate, invite
     from test_tpp_store import DEWI, SARI, seed_october
 
@@ -40,11 +41,17 @@ def test_an_lkh_is_filed_returned_fixed_and_approved(portal_url: str,  # noqa: F
         for nip in (SARI, DEWI):
             activate(conn, nip, invite(conn, nip), PASSWORD)
         day = store.recent_days(conn, DEWI, datetime.now(ZoneInfo("Asia/Jakarta")).date())[0][0]
+        # the notices job ran the morning after: her LKH of that day is still missing
+        notify_store.collect(conn, day + timedelta(days=1))
     failed: list[str] = []
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
     page.on("response", lambda r: failed.append(r.url) if r.status >= 500 else None)
 
     _sign_in(page, portal_url, DEWI)
+    page.get_by_role("link", name="Pemberitahuan").click()
+    page.wait_for_url(f"{portal_url}/pemberitahuan")
+    assert f"LKH tanggal {day:%d-%m-%Y} belum diisi" in page.locator("#notices").inner_text()
+    _shot(page, tmp_path, "portal-notices-id")
     page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="LKH").click()
     page.wait_for_url(f"{portal_url}/lkh")
     _shot(page, tmp_path, "portal-lkh-id")

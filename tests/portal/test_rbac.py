@@ -54,7 +54,7 @@ def expected(path_kind: str, role: str | None) -> int:
         return 200 if role in READERS | {"pegawai"} else 403
     if path_kind in ("today", "api"):
         return 200 if role in READERS else 403
-    if path_kind == "lkh_index":
+    if path_kind in ("lkh_index", "notices"):
         return 200  # any account (one without a NIP is told so)
     if path_kind in ("requests_index", "requests_new"):
         return 200  # any account (one without a NIP is told so)
@@ -158,7 +158,8 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "photo_a": f"/checkins/{events[NIP_A]}/photo.jpg",
             "photo_b": f"/checkins/{events[NIP_B]}/photo.jpg", "recap": "/rekap",
             "recap_xlsx": "/rekap.xlsx", "recap_pdf": "/rekap.pdf", "search": "/cari?q=Bud",
-            "accounts": "/akun", "lkh_index": "/lkh", "requests_index": "/permohonan",
+            "accounts": "/akun", "lkh_index": "/lkh", "notices": "/pemberitahuan",
+            "requests_index": "/permohonan",
             "requests_new": "/permohonan/baru", "requests_inbox": "/permohonan/masuk",
             "lkh_queue": "/lkh/tinjau",
             "person_a": f"/rekap/pegawai/{NIP_A}",
@@ -186,6 +187,7 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                # a day's form and the decisions (POST): tests/portal/test_lkh_pages.py
                "lkh.index": ["lkh_index"], "lkh.day": [], "lkh.queue": ["lkh_queue"],
                "lkh.decide": [],
+               "notify.index": ["notices"], "notify.prefs": [],
                # a request, its edit and the POSTs: tests/portal/test_request_pages.py
                "requests.index": ["requests_index"], "requests.new": ["requests_new"],
                "requests.inbox": ["requests_inbox"], "requests.show": [], "requests.edit": [],

@@ -66,6 +66,10 @@ class CloudSettings(BaseSettings):
     portal_db_pool: int = Field(
         0, ge=0, description="database connections each portal process keeps open (a pool); "
         "0 opens one per request. `portal/wsgi.py` (gunicorn) uses 4 when this is 0")
+    smtp_host: str | None = Field(None, description="SMTP server for the daily e-mail digests "
+                                  "(none: notices stay in the portal only)")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port")
+    smtp_from: str = Field("Hadir <hadir@localhost>", description="the digests' sender")
     ratelimit_storage_uri: str = Field(
         "memory://", description="Flask-Limiter storage for the login rate limit: "
         "redis://… in production, so every gunicorn worker counts together")

@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
-from procrastinate import App, JobContext
+from procrastinate import App, JobContext, RetryStrategy
 
 from ..org import imports as org_imports
 from ..org import store as org_store
@@ -179,11 +180,45 @@ def org_import(context: JobContext, token: str, by: str, mark_leavers: bool = Fa
     return run_org_import(url, context.job.id, token, by, mark_leavers, day)
 
 
+def _wib_day(timestamp: int) -> date:
+    return datetime.fromtimestamp(timestamp, ZoneInfo("Asia/Jakarta")).date()
+
+
+def notify_collect(context: JobContext, timestamp: int) -> int:
+    """Every 10 minutes: the notices the present state gives (notify/store.py); each once."""
+    from ..notify.store import collect
+
+    with psycopg.connect(context.additional_context["conninfo"], autocommit=True) as conn:
+        return collect(conn, _wib_day(timestamp))
+
+
+def notify_digest(context: JobContext, timestamp: int) -> int:
+    """Every day at 07:00 WIB: one e-mail per person with notices (never twice; retried while
+    the SMTP server is away). Without HADIR_SMTP_HOST the notices stay in the portal."""
+    from ..notify.store import Smtp, send_digests
+    from ..settings import CloudSettings
+
+    settings = CloudSettings()
+    if not settings.smtp_host:
+        logger.info("no HADIR_SMTP_HOST: digests are not e-mailed")
+        return 0
+    with psycopg.connect(context.additional_context["conninfo"], autocommit=True) as conn:
+        return send_digests(conn, Smtp(settings.smtp_host, settings.smtp_port,
+                                       settings.smtp_from), _wib_day(timestamp))
+
+
 def register(app: App) -> None:
     """Register every task on an App (each App gets its own Task objects: a procrastinate
     Blueprint can be added to one App only)."""
     app.task(name=f"{NAMESPACE}:{TPP_KIND}", pass_context=True, retry=False)(tpp_run)
     app.task(name=f"{NAMESPACE}:{ORG_KIND}", pass_context=True, retry=False)(org_import)
+    app.periodic(cron="*/10 * * * *", periodic_id="notify-collect")(
+        app.task(name=f"{NAMESPACE}:notify_collect", pass_context=True, retry=False)(
+            notify_collect))
+    # 00:00 UTC is 07:00 WIB; retried for an hour while the mail server is away
+    app.periodic(cron="0 0 * * *", periodic_id="notify-digest")(
+        app.task(name=f"{NAMESPACE}:notify_digest", pass_context=True,
+                 retry=RetryStrategy(max_attempts=12, wait=300))(notify_digest))
 
 
 def defer_tpp_run(app: App, url: str, month: str, by: str, unit: str | None = None,

@@ -196,6 +196,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(checkins_bp)
     from ..attendance.views import bp as attendance_bp
     from ..lkh.views import bp as lkh_bp
+    from ..notify.views import bp as notify_bp
     from ..org.views import bp as org_bp
     from ..punches.views import bp as punches_bp
     from ..requests.views import bp as requests_bp
@@ -209,6 +210,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(org_bp)
     app.register_blueprint(lkh_bp)
     app.register_blueprint(punches_bp)
+    app.register_blueprint(notify_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(requests_bp)
     for endpoint in RATE_LIMITED:

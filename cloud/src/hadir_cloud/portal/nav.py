@@ -104,5 +104,14 @@ def init_nav(app: Flask) -> None:
             roles = getattr(current_user, "roles", None) or {getattr(current_user, "role", "")}
             return for_roles(app, roles, who)
 
+        def unread_notices() -> int:
+            if not current_user.is_authenticated or "notify.index" not in app.view_functions:
+                return 0
+            from ..notify.store import unread
+            from . import db
+
+            return unread(db(), current_user.username)
+
         return {"nav_entries": nav_entries, "role_label": role_label, "can_search": can_search,
+                "unread_notices": unread_notices,
                 "has_endpoint": app.view_functions.__contains__}

@@ -109,6 +109,9 @@ PERMISSIONS: dict[str, Rule] = {
     # find a person by name or NIP, within the same scope as the recap
     "attendance.search": _RECAP_READERS,
     # LKH: everyone with a NIP files their own (checked in the views); the direct atasan reviews
+    # one's own notices and digest address
+    "notify.index": Access.SIGNED_IN,
+    "notify.prefs": Access.SIGNED_IN,
     "lkh.index": Access.SIGNED_IN,
     "lkh.day": Access.SIGNED_IN,
     "lkh.queue": frozenset({Role.ATASAN}),
