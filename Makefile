@@ -62,3 +62,7 @@ i18n: install ## extract the portal's Bahasa strings, update the English catalog
 BENCH_PORTAL_ARGS ?=
 bench-portal: install ## 50 locust users on the portal's pages over 10,000 employees × a year of check-ins
 	$(PY) bench/bench_portal.py $(BENCH_PORTAL_ARGS)
+
+.PHONY: docs-screenshots
+docs-screenshots: system-deps install ## the browser tests, copying their screenshots into docs/screenshots/
+	HADIR_DOCS_SCREENSHOTS=1 .venv/bin/pytest -m browser

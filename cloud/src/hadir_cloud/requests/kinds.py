@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Sequence
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hadir_cloud.tpp import field_errors
-from hadir_cloud.tpp.field_errors import FieldError
 
 #: an approval step: the direct supervisor, the supervisor's supervisor, or regency HR
 Step = Literal["atasan", "atasan_atasan", "bkpsdm"]
@@ -28,20 +26,8 @@ AbsenceKind = Literal["izin", "sakit", "cuti", "dl", "tugas_belajar"]
 DayCount = Literal["kerja", "kalender"]
 
 
-class KindsError(ValueError):
-    """A kinds file is missing, unreadable or invalid; the message names the file and field.
-
-    `problems` holds each field's problem (empty when the file could not be read at all).
-    """
-
-    def __init__(self, message: str, problems: Sequence[FieldError] = ()) -> None:
-        super().__init__(message)
-        self.problems = list(problems)
-
-    @classmethod
-    def of(cls, source: str, problems: Sequence[FieldError]) -> KindsError:
-        """The error of these problems, one `source: field: problem` line each."""
-        return cls(field_errors.lines(source, problems), problems)
+class KindsError(field_errors.FieldProblemsError):
+    """A kinds file is missing, unreadable or invalid; the message names the file and field."""
 
 
 class UnknownKindError(LookupError):

@@ -216,3 +216,18 @@ def from_toml_error(err: tomllib.TOMLDecodeError, text: str) -> FieldError:
 def lines(source: str, errors: Sequence[FieldError]) -> str:
     """The problems as text lines `source: where: message` (the CLI's form)."""
     return "\n".join(f"{source}: {e.where}: {e.message}" for e in errors)
+
+
+class FieldProblemsError(ValueError):
+    """A data file (rule set, request kinds) is missing, unreadable or invalid; the message
+    names the file and field. `problems` holds each field's problem (empty when the file could
+    not be read at all)."""
+
+    def __init__(self, message: str, problems: Sequence[FieldError] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+    @classmethod
+    def of(cls, source: str, problems: Sequence[FieldError]) -> typing.Self:
+        """The error of these problems, its message one `source: field: problem` line each."""
+        return cls(lines(source, problems), problems)

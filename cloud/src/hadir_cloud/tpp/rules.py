@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import tomllib
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -21,25 +20,12 @@ from pydantic import (
 )
 
 from . import field_errors
-from .field_errors import FieldError
 
 StaffKind = Literal["ASN", "PPPK", "honorer"]
 
 
-class RuleSetError(ValueError):
-    """A rule set file is missing, unreadable or invalid; the message names the file and field.
-
-    `problems` holds each field's problem (empty when the file could not be read at all).
-    """
-
-    def __init__(self, message: str, problems: Sequence[FieldError] = ()) -> None:
-        super().__init__(message)
-        self.problems = list(problems)
-
-    @classmethod
-    def of(cls, source: str, problems: Sequence[FieldError]) -> RuleSetError:
-        """The error of these problems, its message one `source: field: problem` line each."""
-        return cls(field_errors.lines(source, problems), problems)
+class RuleSetError(field_errors.FieldProblemsError):
+    """A rule set is missing, unreadable or invalid; the message names the file and field."""
 
 
 class NoRuleSetError(LookupError):
