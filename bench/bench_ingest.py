@@ -31,8 +31,8 @@ import paho.mqtt.client as mqtt
 import psycopg
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
-from hadir_cloud.devstack import Mosquitto, Postgres
 from hadir_cloud.rows import COLUMNS, checkin_row
+from hadir_devstack import Mosquitto, Postgres
 from hadir_protocol import topics
 from hadir_protocol.codec import batch_payload, encode, uuid7
 from hadir_protocol.models import CheckIn, FaceVerdict, Geofence, GpsFix, Kind, Method

@@ -37,12 +37,12 @@ from zoneinfo import ZoneInfo
 import psycopg
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
-from hadir_cloud.devstack import Postgres, free_port, wait_port
 from hadir_cloud.rows import COLUMNS
 from hadir_cloud.tpp import store as tpp_store
 from hadir_cloud.tpp.rules import load_dir, shipped_dir
 from hadir_cloud.tpp.schedule import ScheduleBook, load_schedules_file
 from hadir_cloud.users import activate, add_user, grant, invite
+from hadir_devstack import Postgres, free_port, wait_port
 from hadir_protocol.identifiers import nip_problem
 
 BIN = Path(sys.executable).parent

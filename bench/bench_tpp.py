@@ -20,7 +20,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
-from hadir_cloud.devstack import Postgres
 from hadir_cloud.tpp import store
 from hadir_cloud.tpp.calendar import days_between, month_bounds
 from hadir_cloud.tpp.lkh import completeness
@@ -28,6 +27,7 @@ from hadir_cloud.tpp.rules import load_dir, shipped_dir
 from hadir_cloud.tpp.schedule import Schedule, ScheduleBook
 from hadir_cloud.tpp.status import Absence, Punch, evaluate_day, free_day
 from hadir_cloud.tpp.tpp import compute_tpp
+from hadir_devstack import Postgres
 
 MONTH = "2026-10"
 OFFICES = (("kantor-wib", "Asia/Jakarta", "+07", 5), ("kantor-wita", "Asia/Makassar", "+08", 5),

@@ -34,7 +34,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hadir_cloud.devstack import BrokerLogins, Mosquitto, Postgres, free_port, wait_port
+from hadir_devstack import BrokerLogins, Mosquitto, Postgres, free_port, wait_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import seed_regency  # noqa: E402  (demo/, beside this file)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hadir_cloud.devstack import Mosquitto, Postgres
+from hadir_devstack import Mosquitto, Postgres
 from shared_faces import FACES, ROOT  # noqa: F401 - the shared face photos
 
 
@@ -51,7 +51,7 @@ def faces_dir() -> Path:
 @pytest.fixture(scope="session")
 def timescale_server() -> Iterator[Postgres]:
     """A throwaway cluster with timescaledb preloaded, or skip where it is not installed."""
-    from hadir_cloud.devstack import timescaledb_installed
+    from hadir_devstack import timescaledb_installed
 
     if not timescaledb_installed():
         pytest.skip("TimescaleDB is not installed here (the plain PostgreSQL path is tested)")

@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from hadir_cloud.cli import main as cloud_cli
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import MAX_PACKET_SIZE, MESSAGE_SIZE_LIMIT, add_device, add_office, example_acl
-from hadir_cloud.devstack import BrokerLogins, Mosquitto
 from hadir_cloud.mqtt_client import make_client
 from hadir_cloud.settings import BrokerRole, CloudSettings
+from hadir_devstack import BrokerLogins, Mosquitto
 from hadir_protocol import topics
 from hadir_protocol.models import MAX_MESSAGE_BYTES
 from hadir_protocol.signing import generate_key, public_key_b64

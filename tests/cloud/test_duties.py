@@ -17,8 +17,8 @@ from hadir_cloud.devices.config import publish_config
 from hadir_cloud.devices.domain import parse_schedule
 from hadir_cloud.devices.duties import approved_near, near
 from hadir_cloud.devices.monitor import FleetMonitor
-from hadir_cloud.devstack import BrokerLogins
 from hadir_cloud.settings import CloudSettings
+from hadir_devstack import BrokerLogins
 from hadir_edge.rules import DutyApproval, geofence_allows
 from hadir_protocol import topics
 from hadir_protocol.models import Config, Office, Thresholds

@@ -16,8 +16,8 @@ from hadir_cloud.devices import add_device, add_office
 from hadir_cloud.devices.domain import FleetError, parse_schedule
 from hadir_cloud.devices.gallery import current_version, deltas_for, enroll, remove, touch
 from hadir_cloud.devices.monitor import FleetMonitor
-from hadir_cloud.devstack import BrokerLogins
 from hadir_cloud.settings import CloudSettings
+from hadir_devstack import BrokerLogins
 from hadir_edge.face import Gallery
 from hadir_protocol import topics
 from hadir_protocol.codec import encode, pack_encoding

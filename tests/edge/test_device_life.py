@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import paho.mqtt.client as mqtt
 import pytest
-from hadir_cloud.devstack import Mosquitto
+from hadir_devstack import Mosquitto
 from hadir_edge.config import EdgeSettings
 from hadir_edge.device import DeviceAgent, tail_lines
 from hadir_edge.face import open_gallery

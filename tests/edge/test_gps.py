@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hadir_cloud.devstack import free_port, wait_port
+from hadir_devstack import free_port, wait_port
 from hadir_edge.config import FixedGps, GpsdConfig
 from hadir_edge.gps import FixedGpsSource, GpsdSource, NoGps, fix_from_poll, geofence, wait_for_fix
 from hadir_protocol.models import Office

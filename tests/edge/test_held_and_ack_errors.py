@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-from hadir_cloud.devstack import Mosquitto
+from hadir_devstack import Mosquitto
 from hadir_edge.config import BrokerConfig, PublisherConfig
 from hadir_edge.outbox import Outbox
 from hadir_edge.publisher import Publisher

@@ -117,7 +117,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=8)
     ap.add_argument("--db", help="database URL (default: a fresh database, dropped after)")
     args = ap.parse_args()
-    from hadir_cloud.devstack import Postgres
+    from hadir_devstack import Postgres
 
     pg = None
     url = args.db

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from aiosmtpd.controller import Controller
-from hadir_cloud.devstack import free_port
 from hadir_cloud.notify import store
 from hadir_cloud.notify.domain import DECIDED_REQUEST, MISSING_LKH, WAITING_REQUEST
+from hadir_devstack import free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "requests"))
 from test_requests_store import KABID, KASI, STAF, run, seed  # noqa: E402

@@ -9,9 +9,9 @@ import urllib.request
 
 import pytest
 from hadir_cloud.db.migrate import upgrade
-from hadir_cloud.devstack import free_port, wait_port
 from hadir_cloud.portal import create_app
 from hadir_cloud.settings import CloudSettings
+from hadir_devstack import free_port, wait_port
 
 
 @pytest.fixture

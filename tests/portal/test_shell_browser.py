@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from hadir_cloud.devstack import free_port
+from hadir_devstack import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hadir_cloud.devstack import Mosquitto
+from hadir_devstack import Mosquitto
 
 from .harness import Stack
 

@@ -16,8 +16,8 @@ import numpy as np
 import psycopg
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
-from hadir_cloud.devstack import BrokerLogins, Mosquitto
 from hadir_cloud.settings import BrokerRole
+from hadir_devstack import BrokerLogins, Mosquitto
 from hadir_edge.camera.files import load_rgb
 from hadir_edge.config import load
 from hadir_edge.face import FaceStatus
@@ -137,12 +137,14 @@ class Stack:
         """Environment of an ingest worker."""
         return self.cloud_env("ingest", **extra)
 
-    def start_ingest(self, **extra: str) -> Proc:
-        """Start `hadir-cloud ingest`."""
+    def start_ingest(self, *, crash_after_commit: bool = False, **extra: str) -> Proc:
+        """Start `hadir-cloud ingest` (or, with `crash_after_commit`, the same worker that exits
+        after its first commit and before its acks: `hadir_devstack.crashing_ingest`)."""
         log = self.tmp / "ingest.log"
         before = log.read_text().count("subscribed to") if log.exists() else 0
-        self.ingest = Proc("ingest", [str(BIN / "hadir-cloud"), "ingest"],
-                           self.ingest_env(**extra), log).start()
+        argv = ([str(BIN / "python"), "-m", "hadir_devstack.crashing_ingest"]
+                if crash_after_commit else [str(BIN / "hadir-cloud"), "ingest"])
+        self.ingest = Proc("ingest", argv, self.ingest_env(**extra), log).start()
         if self.broker.proc is not None:  # with the broker up, wait for the subscription
             wait_until(lambda: log.read_text().count("subscribed to") > before, 30,
                        "the ingest to subscribe")

@@ -13,7 +13,7 @@ import paho.mqtt.client as mqtt
 import psycopg
 import pytest
 from hadir_cloud.devices import add_device
-from hadir_cloud.devstack import Mosquitto
+from hadir_devstack import Mosquitto
 from hadir_protocol import topics
 from hadir_protocol.codec import batch_payload, encode, uuid7
 from hadir_protocol.models import CheckIn, FaceVerdict, GpsFix, Kind, Method

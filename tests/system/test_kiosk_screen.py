@@ -14,7 +14,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import psycopg
 import pytest
-from hadir_cloud.devstack import free_port
+from hadir_devstack import free_port
 from hadir_protocol import topics
 from hadir_protocol.codec import encode
 from hadir_protocol.models import Config, Office, Thresholds

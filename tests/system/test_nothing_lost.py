@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hadir_cloud.devstack import Postgres
+from hadir_devstack import Postgres, crashing_ingest
 
 from .harness import Stack, wait_until
 
@@ -68,10 +68,10 @@ def test_broker_restarted_during_drain(stack: Stack, photo: Path):
 def test_ingest_killed_after_commit_before_ack(stack: Stack, photo: Path):
     k = stack.add_kiosk("kiosk-a", photo, NIP_A, batch_max=10, window=1, ack_timeout_s=60)
     k.make_events(50)
-    crashing = stack.start_ingest(HADIR_INGEST_TEST_CRASH_AFTER_COMMIT="1")
+    crashing = stack.start_ingest(crash_after_commit=True)
     stack.start_kiosk("kiosk-a")
     wait_until(lambda: not crashing.alive(), 30, "the ingest to crash after its first commit")
-    assert crashing.proc and crashing.proc.returncode == 70
+    assert crashing.proc and crashing.proc.returncode == crashing_ingest.EXIT_CODE
     committed = stack.stored()[0]
     assert 0 < committed < 50
     assert k.depth() == 50, "nothing may be acked by a worker that died before acking"
@@ -79,7 +79,7 @@ def test_ingest_killed_after_commit_before_ack(stack: Stack, photo: Path):
     stack.wait_drained()
     stack.assert_nothing_lost()
     log = (stack.tmp / "ingest.log").read_text()
-    assert "test hook: exiting after commit" in log
+    assert "fault injection: exiting after the commit" in log
 
 
 def test_database_down_for_a_while(tmp_path: Path, broker, photo: Path):

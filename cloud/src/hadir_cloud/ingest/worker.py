@@ -16,7 +16,6 @@ message that still fails is recorded as an internal error and acked.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import signal
 import threading
@@ -41,7 +40,6 @@ from .pipeline import Pipeline, Result
 
 logger = logging.getLogger(__name__)
 
-CRASH_AFTER_COMMIT_ENV = "HADIR_INGEST_TEST_CRASH_AFTER_COMMIT"
 PRUNE_EVERY_S = 3600.0
 
 
@@ -155,9 +153,6 @@ class IngestWorker:
             result = self._last_resort(messages[0])
         if result is None:
             return  # stopping: leave the messages unacked, the broker keeps them
-        if os.environ.get(CRASH_AFTER_COMMIT_ENV):
-            logger.error("test hook: exiting after commit, before acks")
-            os._exit(70)
         self._acknowledge(messages, result)
         self.stored += result.stored
         self.duplicates += result.duplicates

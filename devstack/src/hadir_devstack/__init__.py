@@ -1,4 +1,4 @@
-"""Throwaway servers for the demo, the tests and the benchmarks.
+"""Throwaway servers for the demo, the tests and the benchmarks (not a production package).
 
 Mosquitto and PostgreSQL are real: the running PostgreSQL is reused where it
 answers (a fresh database is created in it), otherwise a throwaway cluster is
@@ -22,15 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-
-from .devices import (
+from hadir_cloud.devices import (
     CLOUD_USERS,
     MAX_PACKET_SIZE,
     MESSAGE_SIZE_LIMIT,
     cloud_acl,
     write_broker_credentials,
 )
-from .settings import BrokerRole
+from hadir_cloud.settings import BrokerRole
 
 logger = logging.getLogger(__name__)
 
