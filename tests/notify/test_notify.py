@@ -13,7 +13,8 @@ import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 from hadir_cloud.notify import store
-from hadir_cloud.notify.domain import DECIDED_REQUEST, MISSING_LKH, WAITING_REQUEST
+from hadir_cloud.notify.channels import DeliveryError, Smtp
+from hadir_cloud.notify.domain import DECIDED_REQUEST, MISSING_LKH, WAITING_REQUEST, Prefs
 from hadir_devstack import free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "requests"))
@@ -37,8 +38,7 @@ def smtp():  # type: ignore[no-untyped-def]
     port = free_port()
     ctl = Controller(inbox, hostname="127.0.0.1", port=port)
     ctl.start()
-    yield inbox, store.Smtp("127.0.0.1", port, "Hadir <hadir@hadir.example>",
-                            "https://hadir.example")
+    yield inbox, Smtp("127.0.0.1", port, "Hadir <hadir@hadir.example>")
     ctl.stop()
 
 
@@ -47,8 +47,8 @@ def accounts(url: str) -> None:
         for nip in (STAF, KASI):
             conn.execute("INSERT INTO portal_users (username, nip) VALUES (%s, %s) "
                          "ON CONFLICT DO NOTHING", (nip, nip))
-        store.set_prefs(conn, KASI, "kasi@hadir.example", True)
-        store.set_prefs(conn, STAF, "staf@hadir.example", True)
+        store.set_prefs(conn, KASI, Prefs(email="kasi@hadir.example"))
+        store.set_prefs(conn, STAF, Prefs(email="staf@hadir.example"))
 
 
 def test_notices_once_and_one_digest_a_day_never_twice(fresh_db: str, smtp):
@@ -67,13 +67,14 @@ def test_notices_once_and_one_digest_a_day_never_twice(fresh_db: str, smtp):
         assert WAITING_REQUEST in kinds[KASI]
         assert MISSING_LKH in kinds[STAF]  # 6 April was a working day without an LKH
         assert again == 0 and store.unread(conn, KASI) >= 1
-        # the SMTP server is away: nothing is marked, the retry sends
-        down = store.Smtp("127.0.0.1", free_port(), server.sender)
-        with pytest.raises(OSError):
-            store.send_digests(conn, down, day)
-        assert conn.execute("SELECT count(*) FROM notification_digests").fetchone() == (0,)
-        assert store.send_digests(conn, server, day) == 2
-        assert store.send_digests(conn, server, day) == 0  # a retried job: none twice
+        # the SMTP server is away: nothing is marked sent, the retry sends
+        down = Smtp("127.0.0.1", free_port(), server.sender)
+        with pytest.raises(DeliveryError):
+            store.send_digests(conn, {"email": down}, day)
+        assert conn.execute("SELECT count(*) FROM notification_deliveries").fetchone() == (0,)
+        mail = {"email": server}
+        assert store.send_digests(conn, mail, day, "https://hadir.example") == 2
+        assert store.send_digests(conn, mail, day) == 0  # a retried job: none twice
         assert sorted(m["To"] for m in inbox.messages) == ["kasi@hadir.example",
                                                           "staf@hadir.example"]
         kasi = next(m for m in inbox.messages if m["To"] == "kasi@hadir.example")
@@ -88,7 +89,7 @@ def test_notices_once_and_one_digest_a_day_never_twice(fresh_db: str, smtp):
         store.collect(conn, day + timedelta(days=1))
         titles = [r[2] for r in store.for_user(conn, STAF) if r[1] == DECIDED_REQUEST]
         assert titles and "disetujui" in titles[0]
-        assert store.send_digests(conn, server, day + timedelta(days=1)) >= 1
+        assert store.send_digests(conn, mail, day + timedelta(days=1)) >= 1
         assert sum(m["To"] == "staf@hadir.example" for m in inbox.messages) == 2
         store.mark_read(conn, STAF)
         assert store.unread(conn, STAF) == 0
@@ -138,9 +139,29 @@ def test_the_page_lists_notices_marks_them_read_and_keeps_the_address(fresh_db: 
     page = client.get("/pemberitahuan").get_data(as_text=True)
     assert "LKH tanggal 06-04-2026 belum diisi" in page and 'class="unread"' in page
     assert 'class="count"' not in client.get("/bulan-saya").get_data(as_text=True)
-    bad = client.post("/pemberitahuan/pengaturan", data={"email": "bukan email"},
-                      follow_redirects=True).get_data(as_text=True)
-    assert "Alamat email tidak valid" in bad
+    assert 'name="telepon"' not in page and 'id="no-channels"' in page  # nothing configured
+    bad = client.post("/pemberitahuan/pengaturan", data={"email": "bukan email"})
+    assert bad.status_code == 400 and 'id="email-error"' in bad.get_data(as_text=True)
+    assert "Alamat email tidak valid" in bad.get_data(as_text=True)
     client.post("/pemberitahuan/pengaturan", data={"email": "staf@hadir.example"})
     with psycopg.connect(fresh_db) as conn:
-        assert store.prefs(conn, STAF) == ("staf@hadir.example", False)
+        assert store.prefs(conn, STAF) == Prefs(email="staf@hadir.example", channels=frozenset(),
+                                                daily_digest=False, urgent_now=False)
+    # a deployment with e-mail and a gateway offers both; each channel needs its address
+    app.config.update(NOTIFY_EMAIL=True, NOTIFY_WEBHOOK=True)
+    page = client.get("/pemberitahuan").get_data(as_text=True)
+    assert 'name="telepon"' in page and 'value="webhook"' in page
+    no_phone = client.post("/pemberitahuan/pengaturan", data={
+        "email": "staf@hadir.example", "saluran": ["email", "webhook"], "harian": "ya"})
+    html = no_phone.get_data(as_text=True)
+    assert no_phone.status_code == 400 and 'id="telepon-error"' in html
+    assert "Isi nomor WhatsApp atau ID Telegram" in html
+    bad_phone = client.post("/pemberitahuan/pengaturan", data={"telepon": "nomor saya"})
+    assert "tidak valid: nomorsaya" in bad_phone.get_data(as_text=True)
+    ok = client.post("/pemberitahuan/pengaturan", data={
+        "email": "staf@hadir.example", "telepon": "0812-3456 7890",
+        "saluran": ["email", "webhook"], "harian": "ya", "segera": "ya"})
+    assert ok.status_code == 302
+    with psycopg.connect(fresh_db) as conn:
+        assert store.prefs(conn, STAF) == Prefs("staf@hadir.example", "081234567890",
+                                                frozenset({"email", "webhook"}), True, True)

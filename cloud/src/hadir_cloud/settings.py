@@ -18,7 +18,8 @@ class SettingsError(RuntimeError):
     """A required setting or secret is missing; the message says which and where."""
 
 
-def _from_file_or_env(name: str) -> str | None:
+def from_file_or_env(name: str) -> str | None:
+    """The setting `name` from the file named by `name`_FILE, else from `name` itself."""
     path = os.environ.get(f"{name}_FILE")
     if path:
         try:
@@ -70,6 +71,11 @@ class CloudSettings(BaseSettings):
                                   "(none: notices stay in the portal only)")
     smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port")
     smtp_from: str = Field("Hadir <hadir@localhost>", description="the digests' sender")
+    notify_webhook_url: str | None = Field(
+        None, description="a WhatsApp/Telegram gateway that takes notices as signed JSON "
+        "(docs/notifications.md); its secret from HADIR_NOTIFY_WEBHOOK_SECRET(_FILE)")
+    portal_url: str = Field("", description="the portal's public address, for links in "
+                            "e-mails and gateway messages (e.g. https://hadir.example.go.id)")
     ratelimit_storage_uri: str = Field(
         "memory://", description="Flask-Limiter storage for the login rate limit: "
         "redis://… in production, so every gunicorn worker counts together")
@@ -92,7 +98,7 @@ class CloudSettings(BaseSettings):
 
     def require_database_url(self) -> str:
         """The database URL, or a clear error naming the variable."""
-        url = self.database_url or _from_file_or_env("HADIR_DATABASE_URL")
+        url = self.database_url or from_file_or_env("HADIR_DATABASE_URL")
         if not url:
             raise SettingsError(
                 "HADIR_DATABASE_URL is not set: export HADIR_DATABASE_URL=postgresql://… "
@@ -114,7 +120,7 @@ class CloudSettings(BaseSettings):
     @staticmethod
     def secret_key() -> str:
         """The portal's session secret; never a default."""
-        key = _from_file_or_env("HADIR_SECRET_KEY")
+        key = from_file_or_env("HADIR_SECRET_KEY")
         if not key or len(key) < 16:
             raise SettingsError(
                 "HADIR_SECRET_KEY is missing (or shorter than 16 characters): set it, or put it "
@@ -126,4 +132,4 @@ class CloudSettings(BaseSettings):
 
 def database_url_or_none(given: str | None = None) -> str | None:
     """`given`, else HADIR_DATABASE_URL or HADIR_DATABASE_URL_FILE, else None (for CLI groups)."""
-    return given or _from_file_or_env("HADIR_DATABASE_URL")
+    return given or from_file_or_env("HADIR_DATABASE_URL")

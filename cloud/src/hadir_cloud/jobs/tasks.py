@@ -185,26 +185,39 @@ def _wib_day(timestamp: int) -> date:
 
 
 def notify_collect(context: JobContext, timestamp: int) -> int:
-    """Every 10 minutes: the notices the present state gives (notify/store.py); each once."""
-    from ..notify.store import collect
-
-    with psycopg.connect(context.additional_context["conninfo"], autocommit=True) as conn:
-        return collect(conn, _wib_day(timestamp))
-
-
-def notify_digest(context: JobContext, timestamp: int) -> int:
-    """Every day at 07:00 WIB: one e-mail per person with notices (never twice; retried while
-    the SMTP server is away). Without HADIR_SMTP_HOST the notices stay in the portal."""
-    from ..notify.store import Smtp, send_digests
+    """Every 10 minutes: the notices the present state gives (notify/collect.py), each once;
+    then urgent ones (a kiosk offline) go out at once on the channels this deployment has
+    (a channel that fails is tried again 10 minutes later, nothing twice)."""
+    from ..notify import channels, store
     from ..settings import CloudSettings
 
     settings = CloudSettings()
-    if not settings.smtp_host:
-        logger.info("no HADIR_SMTP_HOST: digests are not e-mailed")
+    now = datetime.fromtimestamp(timestamp, ZoneInfo("UTC"))
+    with psycopg.connect(context.additional_context["conninfo"], autocommit=True) as conn:
+        new = store.collect(conn, _wib_day(timestamp), now)
+        ways = channels.from_settings(settings)
+        if ways:
+            try:
+                store.send_urgent(conn, ways, now, settings.portal_url)
+            except channels.DeliveryError as err:
+                logger.warning("%s", err)
+    return new
+
+
+def notify_digest(context: JobContext, timestamp: int) -> int:
+    """Every day at 07:00 WIB: one digest per person on each of their channels (e-mail, the
+    webhook gateway), never twice, retried while a channel is away. Without HADIR_SMTP_HOST and
+    HADIR_NOTIFY_WEBHOOK_URL the notices stay in the portal."""
+    from ..notify import channels, store
+    from ..settings import CloudSettings
+
+    settings = CloudSettings()
+    ways = channels.from_settings(settings)
+    if not ways:
+        logger.info("no HADIR_SMTP_HOST or HADIR_NOTIFY_WEBHOOK_URL: digests stay in the portal")
         return 0
     with psycopg.connect(context.additional_context["conninfo"], autocommit=True) as conn:
-        return send_digests(conn, Smtp(settings.smtp_host, settings.smtp_port,
-                                       settings.smtp_from), _wib_day(timestamp))
+        return store.send_digests(conn, ways, _wib_day(timestamp), settings.portal_url)
 
 
 def register(app: App) -> None:

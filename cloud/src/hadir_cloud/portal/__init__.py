@@ -99,6 +99,9 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
         REMEMBER_COOKIE_SECURE=settings.portal_secure_cookies,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         LOGIN_RATE_LIMIT=settings.login_rate_limit,
+        # which notice channels the deployment has (the preferences page offers only those)
+        NOTIFY_EMAIL=bool(settings.smtp_host),
+        NOTIFY_WEBHOOK=bool(settings.notify_webhook_url),
     )
     app.config.update(overrides)
     if app.config.get("DB_POOL_SIZE", settings.portal_db_pool):

@@ -15,7 +15,7 @@ import click
 import psycopg
 
 from ..cli_common import connect
-from . import sanctions, store
+from . import discipline, store
 from .calendar import CalendarError, month_bounds
 from .rules import NoRuleSetError, RuleSetError, load_dir, load_ruleset, shipped_dir
 from .schedule import NoScheduleError, ScheduleError, load_schedules_file
@@ -249,13 +249,7 @@ def export(ctx: click.Context, month: str, unit: str | None, run_id: int | None,
 def warnings(ctx: click.Context, year: int, within: int, as_json: bool) -> None:
     """Peringatan dini hukuman disiplin (PP 94/2021) dari TK setahun pada run terbaru."""
     with _connect(ctx) as conn:
-        tk = store.tk_counts(conn, year)
-        end = store.last_run_day(conn, year)
-        working = {office: [d for d in days if end is None or d <= end]
-                   for office, days in _working_days(conn, year).items()}
-    counts = {nip: (len(ds), _current_run(ds, working.get(office, [])))
-              for nip, (office, ds) in tk.items()}
-    found = sanctions.early_warnings(counts, within)
+        found = discipline.warnings(conn, year, within)
     if as_json:
         click.echo(json.dumps([w.__dict__ for w in found]))
         return
@@ -266,20 +260,3 @@ def warnings(ctx: click.Context, year: int, within: int, as_json: bool) -> None:
         click.echo(f"{w.nip}: TK {w.tk_days} hari (saat ini: {now}); {w.days_to_next} hari lagi "
                    f"→ {w.next_level}")
 
-
-def _working_days(conn: psycopg.Connection, year: int) -> dict[str, list[date]]:
-    """Working days of the year per office."""
-    cals = store.office_calendars(conn, date(year, 1, 1), date(year, 12, 31))
-    return {office: [d for m in range(1, 13) for d in cal.working_days(year, m)]
-            for office, cal in cals.items()}
-
-
-def _current_run(tk_dates: list[date], working: list[date]) -> int:
-    """Consecutive TK working days up to the last working day computed (the current streak)."""
-    tk = set(tk_dates)
-    run = 0
-    for d in reversed(working):
-        if d not in tk:
-            break
-        run += 1
-    return run

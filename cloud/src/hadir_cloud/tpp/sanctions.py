@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,6 +57,17 @@ def longest_run(tk_dates: Iterable[date], working_days: Iterable[date]) -> int:
         else:
             run = 0
     return best
+
+
+def current_run(tk_dates: Iterable[date], working: Sequence[date]) -> int:
+    """Consecutive TK working days up to the last working day given (the current streak)."""
+    tk = set(tk_dates)
+    run = 0
+    for d in reversed(working):
+        if d not in tk:
+            break
+        run += 1
+    return run
 
 
 def next_threshold(tk_days: int) -> tuple[int, str] | None:
