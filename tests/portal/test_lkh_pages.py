@@ -3,6 +3,8 @@ fixed and approved (in bulk); the moves are recorded and the TPP engine counts i
 
 from __future__ import annotations
 
+import io
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -32,11 +34,27 @@ def test_file_return_fix_approve(app, recap_db: str):  # noqa: F811
     assert f'data-day="{day.isoformat()}" data-state=""' in page
     bad = dewi.post(f"/lkh/{day.isoformat()}", data={**ROW, "jumlah-1": "nol", "aksi": "ajukan"})
     assert bad.status_code == 400 and "jumlah harus angka" in bad.get_data(as_text=True)
-    assert dewi.post(f"/lkh/{day.isoformat()}", data={**ROW, "aksi": "ajukan"}).status_code == 302
+    not_a_file = dewi.post(f"/lkh/{day.isoformat()}", content_type="multipart/form-data",
+                           data={**ROW, "aksi": "ajukan",
+                                 "lampiran": (io.BytesIO(b"<script>"), "notulen.pdf")})
+    assert not_a_file.status_code == 400 and 'id="lampiran-error"' in not_a_file.get_data(
+        as_text=True)
+    assert store.report(psycopg.connect(recap_db), DEWI, day).state is None  # nothing saved
+    minutes = b"%PDF-1.4 notulen rapat\n%%EOF"
+    assert dewi.post(f"/lkh/{day.isoformat()}", content_type="multipart/form-data",
+                     data={**ROW, "aksi": "ajukan", "lampiran": (io.BytesIO(minutes),
+                                                                 "notulen.pdf")}
+                     ).status_code == 302
     # Sari heads her unit: the report waits for her; Dewi is nobody's reviewer
     queue = sari.get("/lkh/tinjau").get_data(as_text=True)
     assert f'data-nip="{DEWI}" data-day="{day.isoformat()}"' in queue
     assert "Menyusun rekap usulan cuti" in queue
+    # the evidence file: its owner and her atasan open it, another employee does not
+    link = re.search(r'href="(/lkh/\d+/[\d-]+/lampiran/\d+)">notulen.pdf<', queue)
+    assert link, queue
+    assert sari.get(link.group(1)).data == minutes == dewi.get(link.group(1)).data
+    guru = login(app, GURU)
+    assert guru.get(link.group(1)).status_code == 403
     assert dewi.get("/lkh/tinjau").status_code == 403
     item = f"{DEWI}|{day.isoformat()}"
     no_note = sari.post("/lkh/tinjau", data={"lkh": item, "aksi": "kembalikan"},

@@ -186,12 +186,12 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "accounts.people": ["accounts"], "accounts.issue_code": [],
                # a day's form and the decisions (POST): tests/portal/test_lkh_pages.py
                "lkh.index": ["lkh_index"], "lkh.day": [], "lkh.queue": ["lkh_queue"],
-               "lkh.decide": [],
+               "lkh.decide": [], "lkh.attachment": [],
                "notify.index": ["notices"], "notify.prefs": [],
                # a request, its edit and the POSTs: tests/portal/test_request_pages.py
                "requests.index": ["requests_index"], "requests.new": ["requests_new"],
                "requests.inbox": ["requests_inbox"], "requests.show": [], "requests.edit": [],
-               "requests.cancel": [], "requests.decide": [],
+               "requests.cancel": [], "requests.decide": [], "requests.attachment": [],
                # the upload, apply, job fragment and downloads: tests/portal/test_org_pages.py
                "org.index": ["org_index"], "org.check": [], "org.apply": [], "org.template": [],
                "org.export": [], "org.job": ["org_job"], "org.job_progress": [],

@@ -237,13 +237,31 @@ def test_cancel_and_field_errors_in_bahasa(app, req_db):
     assert staf.get("/permohonan/baru?jenis=cuti_haji").status_code == 400
     assert staf.get("/permohonan/abc").status_code == 404
 
+    fake = staf.post("/permohonan/baru", data={
+        **sick, "lampiran-surat_dokter": (io.BytesIO(b"MZ\x90\x00 program"), "surat.pdf")},
+        content_type="multipart/form-data")
+    html = fake.get_data(as_text=True)
+    assert fake.status_code == 400 and 'id="lampiran-error"' in html
+    assert "berkas surat.pdf bukan PDF, JPEG atau PNG" in html
+    letter = b"%PDF-1.4 surat keterangan dokter\n%%EOF\n"
     ok = staf.post("/permohonan/baru", data={
-        **sick, "lampiran-surat_dokter": (io.BytesIO(b"%PDF-1.4 surat"), "surat-dokter.pdf")},
+        **sick, "lampiran-surat_dokter": (io.BytesIO(letter), "surat-dokter.pdf")},
         content_type="multipart/form-data", follow_redirects=True)
     html = ok.get_data(as_text=True)
     assert ok.status_code == 200 and "surat-dokter.pdf (SHA-256" in html
     assert "Surat keterangan dokter" in html
     rid = ok.request.path.rsplit("/", 1)[1]
+    # the file is kept with the request: its owner and its approver open it, nobody else
+    link = re.search(r'href="(/permohonan/\d+/lampiran/\d+)">surat-dokter.pdf<', html)
+    assert link, html
+    got = staf.get(link.group(1))
+    assert got.status_code == 200 and got.data == letter
+    assert got.headers["Cache-Control"] == "no-store"
+    assert got.headers["Content-Type"] == "application/pdf"
+    assert "surat-dokter.pdf" in got.headers["Content-Disposition"]
+    assert login(app, KASI).get(link.group(1)).data == letter
+    assert login(app, STAF2).get(link.group(1)).status_code == 403
+    assert staf.get(link.group(1).rsplit("/", 1)[0] + "/999999").status_code == 404
     html = staf.post(f"/permohonan/{rid}/batalkan", follow_redirects=True).get_data(as_text=True)
     assert f"Permohonan #{rid} dibatalkan." in html and 'id="cancel"' not in html
 

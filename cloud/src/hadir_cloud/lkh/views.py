@@ -1,5 +1,6 @@
-"""LKH pages: `/lkh` (my days), `/lkh/<day>` (write and submit a day), `/lkh/tinjau` (the
-atasan's queue: approve one by one or in bulk, or return with a note)."""
+"""LKH pages: `/lkh` (my days), `/lkh/<day>` (write and submit a day, with optional evidence
+files), `/lkh/tinjau` (the atasan's queue: approve one by one or in bulk, or return with a
+note), and a day's evidence file for its owner, their atasan and regency HR."""
 
 from __future__ import annotations
 
@@ -10,11 +11,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import attachments
+from ..org.store import load_chart
 from ..portal import db
+from ..portal import files as files_in
+from ..portal.rbac import Role
 from . import store
 from .domain import MAX_ACTIVITIES, STATE_TEXT, LkhError, parse_activities
 
 bp = Blueprint("lkh", __name__)
+#: attachments.owner_kind of an LKH day's files (owner_id '<nip>:<day>')
+OWNER = "lkh"
 DEFAULT_TZ = "Asia/Jakarta"
 #: empty lines offered under the written ones
 BLANK_ROWS = 3
@@ -60,10 +67,19 @@ def day_page(day: str):  # type: ignore[no-untyped-def]
                  ("kegiatan", "hasil", "jumlah", "satuan", "menit", "tautan")}
                 for i in range(1, MAX_ACTIVITIES + 1)]
         activities, problems = parse_activities(rows)
+        up = files_in.upload("lampiran")
+        bad = attachments.problem(up) if up is not None else None
+        if bad is not None:
+            problems["lampiran"] = bad
         if not problems:
             submit = request.form.get("aksi") == "ajukan"
             try:
-                store.save(db(), nip, when, activities, submit, current_user.username, _today())
+                with db().transaction():  # the report and its file, or neither
+                    store.save(db(), nip, when, activities, submit, current_user.username,
+                               _today())
+                    if up is not None:
+                        attachments.save(db(), OWNER, f"{nip}:{when.isoformat()}", "bukti", up,
+                                         current_user.username)
             except LkhError as err:
                 problems["umum"] = str(err)
             else:
@@ -81,13 +97,38 @@ def day_page(day: str):  # type: ignore[no-untyped-def]
     editable = rep.state in (None, "draf", "dikembalikan") and (
         rep.state == "dikembalikan" or _today() <= rep.last_day) and when <= _today()
     return render_template("lkh/day.html", rep=rep, rows=rows, problems=problems,
-                           editable=editable, state_text=STATE_TEXT), 400 if problems else 200
+                           editable=editable, state_text=STATE_TEXT,
+                           files=attachments.of(db(), OWNER, f"{nip}:{when.isoformat()}")
+                           ), 400 if problems else 200
 
 
 @bp.get("/lkh/tinjau", endpoint="queue")
 def queue():  # type: ignore[no-untyped-def]
     """Reports of the people this atasan supervises, waiting for a decision."""
-    return render_template("lkh/queue.html", reports=store.queue(db(), _my_nip()))
+    reports = store.queue(db(), _my_nip())
+    files = {(r.nip, r.day): attachments.of(db(), OWNER, f"{r.nip}:{r.day.isoformat()}")
+             for r in reports}
+    return render_template("lkh/queue.html", reports=reports, files=files)
+
+
+@bp.get("/lkh/<nip>/<day>/lampiran/<int:file_id>", endpoint="attachment")
+def attachment(nip: str, day: str, file_id: int):  # type: ignore[no-untyped-def]
+    """An LKH day's evidence file: for its owner, their atasan on that day and regency HR."""
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    who = current_user.principal
+    if who.nip != nip and not who.roles & {Role.ADMIN_BKPSDM, Role.ADMIN}:
+        unit = db().execute("SELECT unit_id FROM employees WHERE nip = %s", (nip,)).fetchone()
+        if unit is None or who.nip is None or store.atasan_for(
+                load_chart(db()), nip, unit[0], when) != who.nip:
+            abort(403)
+    found = attachments.load(db(), OWNER, f"{nip}:{when.isoformat()}", file_id)
+    if found is None:
+        abort(404)
+    meta, data = found
+    return files_in.download(meta.filename, meta.content_type, data)
 
 
 @bp.post("/lkh/tinjau", endpoint="decide")

@@ -114,6 +114,8 @@ PERMISSIONS: dict[str, Rule] = {
     "notify.prefs": Access.SIGNED_IN,
     "lkh.index": Access.SIGNED_IN,
     "lkh.day": Access.SIGNED_IN,
+    # a day's evidence file: its owner, their atasan on that day, regency HR (in the view)
+    "lkh.attachment": Access.SIGNED_IN,
     "lkh.queue": frozenset({Role.ATASAN}),
     "lkh.decide": frozenset({Role.ATASAN}),
     # the organisation's import and export: BKPSDM (regency-wide HR)
@@ -167,6 +169,7 @@ PERMISSIONS: dict[str, Rule] = {
     "requests.show": Access.SIGNED_IN,
     "requests.edit": Access.SIGNED_IN,
     "requests.cancel": Access.SIGNED_IN,
+    "requests.attachment": Access.SIGNED_IN,
     "requests.inbox": _APPROVERS,
     "requests.decide": _APPROVERS,
     # a session with an attendance role, or a bearer token with the checkins:read scope

@@ -4,14 +4,14 @@ one), `/permohonan/<id>` (its history; cancel, or fix and resubmit after a retur
 
 The rules are the domain's and the store's (`requests.domain`, `requests.store`); these views
 only read the form, call the store and show its Bahasa messages next to the fields they name.
-Attachments: the store keeps the kind's attachment codes only, so an uploaded file counts as
-that attachment and its name and SHA-256 are shown once; the file itself is not kept yet.
+Attachments: an uploaded file (PDF, JPEG or PNG, at most 5 MB) counts as that attachment of
+the kind and is kept with the request (`attachments`), in the same transaction; it is served
+back only to those who may see the request.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -29,9 +29,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.datastructures import FileStorage
 
+from .. import attachments
 from ..portal import db
+from ..portal import files as files_in
 from ..portal.rbac import Role
 from ..tpp.store import UnknownEmployeeError
 from . import store
@@ -40,6 +41,8 @@ from .domain import STATE_LABELS, Move, Place, Request, RequestError, State, app
 from .kinds import Kind, KindSet, UnknownKindError, load_kinds, shipped_path
 
 bp = Blueprint("requests", __name__)
+#: attachments.owner_kind of a request's files
+OWNER = "permohonan"
 DEFAULT_TZ = "Asia/Jakarta"
 #: how a decision's button is named in the history
 MOVE_TEXT = {Move.UBAH: "diubah", Move.AJUKAN: "diajukan", Move.SETUJUI: "disetujui",
@@ -142,14 +145,6 @@ def index():  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- the form
 
 
-def _file_code(upload: FileStorage) -> str | None:
-    """'name (sha256 …)' of an uploaded file, None when none was chosen."""
-    if not upload or not upload.filename:
-        return None
-    digest = hashlib.sha256(upload.read()).hexdigest()
-    return f"{upload.filename} (SHA-256 {digest[:16]}…)"
-
-
 def _read_form(kind: Kind, errors: dict[str, list[str]],
                kept: frozenset[str] = frozenset()) -> dict[str, object]:
     """The request's content from the form; unreadable fields get their error."""
@@ -177,10 +172,14 @@ def _read_form(kind: Kind, errors: dict[str, list[str]],
                                                   "mulai."))
     attached, files = set(), []
     for a in kind.attachments:
-        code = _file_code(request.files.get(f"lampiran-{a.code}"))  # type: ignore[arg-type]
-        if code is not None:
+        up = files_in.upload(f"lampiran-{a.code}")
+        if up is not None:
+            bad = attachments.problem(up)
+            if bad is not None:
+                errors.setdefault("lampiran", []).append(f"{a.name}: {bad}")
+                continue
             attached.add(a.code)
-            files.append(f"{a.name}: {code}")
+            files.append((a.code, up))
         elif a.code in kept and f.get(f"tetap-{a.code}"):
             attached.add(a.code)
     content["attachments"] = frozenset(attached)
@@ -188,6 +187,19 @@ def _read_form(kind: Kind, errors: dict[str, list[str]],
     if kind.needs_place:
         content["place"] = _read_place(errors)
     return content
+
+
+def _keep(request_id: str, files: list[tuple[str, attachments.Upload]]
+          ) -> list[attachments.Stored]:
+    """Keep the request's uploaded files (inside the caller's transaction)."""
+    return [attachments.save(db(), OWNER, request_id, code, up, current_user.username)
+            for code, up in files]
+
+
+def _flash_files(kept: list[attachments.Stored]) -> None:
+    for f in kept:
+        flash(_("Lampiran diterima: %(file)s", file=f"{f.filename} (SHA-256 {f.sha256[:16]}…)"),
+              "ok")
 
 
 def _read_place(errors: dict[str, list[str]]) -> Place | None:
@@ -245,13 +257,14 @@ def new():  # type: ignore[no-untyped-def]
                           str(content["reason"]), str(content["subkind"]),
                           content["attachments"], content.get("place"))  # type: ignore[arg-type]
             try:
-                done = store.file_request(db(), kinds(), req, _now(nip))
+                with db().transaction():  # the request and its files, or neither
+                    done = store.file_request(db(), kinds(), req, _now(nip))
+                    kept = _keep(done.id, files)  # type: ignore[arg-type]
             except (RequestError, UnknownEmployeeError) as err:
                 _store_errors(err, errors)
             else:
                 flash(_("Permohonan #%(id)s diajukan.", id=done.id), "ok")
-                for line in files:  # type: ignore[attr-defined]
-                    flash(_("Lampiran diterima: %(file)s", file=line), "ok")
+                _flash_files(kept)
                 return redirect(url_for("requests.show", request_id=done.id))
     return render_template("requests/new.html", nip=nip, kind=kind, kinds=kinds(),
                            errors=errors, form=request.form, balance=balance,
@@ -293,7 +306,21 @@ def show(request_id: str):  # type: ignore[no-untyped-def]
     can_decide = (not mine and _is_approver() and _my_nip() in row.waiting_for)
     return render_template("requests/show.html", row=row, names=_names([row]), zone=zone,
                            mine=mine, can_decide=can_decide, move_text=MOVE_TEXT,
-                           step_text=STEP_TEXT, errors={})
+                           step_text=STEP_TEXT, errors={},
+                           files=attachments.of(db(), OWNER, req.id))
+
+
+@bp.get("/permohonan/<request_id>/lampiran/<int:file_id>", endpoint="attachment")
+def attachment(request_id: str, file_id: int):  # type: ignore[no-untyped-def]
+    """A file kept with the request, for those who may see the request (never cached)."""
+    req = _load(request_id)
+    if not _may_see(req, _now(req.nip).date()):
+        abort(403)
+    found = attachments.load(db(), OWNER, req.id, file_id)
+    if found is None:
+        abort(404)
+    meta, data = found
+    return files_in.download(meta.filename, meta.content_type, data)
 
 
 @bp.route("/permohonan/<request_id>/ubah", endpoint="edit", methods=["GET", "POST"])
@@ -318,7 +345,9 @@ def edit(request_id: str):  # type: ignore[no-untyped-def]
         files = content.pop("_files")
         if not errors:
             try:
-                store.resubmit(db(), kinds(), req.id, req.nip, _now(req.nip), **content)
+                with db().transaction():
+                    store.resubmit(db(), kinds(), req.id, req.nip, _now(req.nip), **content)
+                    kept = _keep(req.id, files)  # type: ignore[arg-type]
             except store.ConflictError:
                 errors["umum"] = [_("Permohonan ini sudah diubah di tempat lain; muat ulang "
                                     "halaman.")]
@@ -326,8 +355,7 @@ def edit(request_id: str):  # type: ignore[no-untyped-def]
                 _store_errors(err, errors)
             else:
                 flash(_("Permohonan #%(id)s diajukan kembali.", id=req.id), "ok")
-                for line in files:  # type: ignore[attr-defined]
-                    flash(_("Lampiran diterima: %(file)s", file=line), "ok")
+                _flash_files(kept)
                 return redirect(url_for("requests.show", request_id=req.id))
         form = request.form  # type: ignore[assignment]
     balance = _balance(req.nip, _now(req.nip).year) if kind.annual_quota else None
