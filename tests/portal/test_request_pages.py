@@ -252,7 +252,8 @@ def test_cancel_and_field_errors_in_bahasa(app, req_db):
     assert "Surat keterangan dokter" in html
     rid = ok.request.path.rsplit("/", 1)[1]
     # the file is kept with the request: its owner and its approver open it, nobody else
-    link = re.search(r'href="(/permohonan/\d+/lampiran/\d+)">surat-dokter.pdf<', html)
+    link = re.search(r'href="(/permohonan/\d+/lampiran/\d+)" data-code="surat_dokter">'
+                     r'surat-dokter.pdf<', html)
     assert link, html
     got = staf.get(link.group(1))
     assert got.status_code == 200 and got.data == letter

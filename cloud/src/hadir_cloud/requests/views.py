@@ -95,6 +95,8 @@ class Row:
     kind: Kind
     days: int
     waiting_for: list[str]
+    #: the files kept with it (a doctor's letter, an SPT…)
+    files: list[attachments.Stored]
 
     @property
     def state_text(self) -> str:
@@ -110,7 +112,7 @@ def _rows(reqs: list[Request], day: date) -> list[Row]:
         days = len(counted_days(kind, r.start, r.end,
                                 store.calendar_of(conn, r.nip, r.start, r.end)))
         who = sorted(approvers(r, day, org)) if org is not None else []
-        out.append(Row(r, kind, days, who))
+        out.append(Row(r, kind, days, who, attachments.of(conn, OWNER, r.id)))
     return out
 
 
@@ -306,8 +308,7 @@ def show(request_id: str):  # type: ignore[no-untyped-def]
     can_decide = (not mine and _is_approver() and _my_nip() in row.waiting_for)
     return render_template("requests/show.html", row=row, names=_names([row]), zone=zone,
                            mine=mine, can_decide=can_decide, move_text=MOVE_TEXT,
-                           step_text=STEP_TEXT, errors={},
-                           files=attachments.of(db(), OWNER, req.id))
+                           step_text=STEP_TEXT, errors={})
 
 
 @bp.get("/permohonan/<request_id>/lampiran/<int:file_id>", endpoint="attachment")
