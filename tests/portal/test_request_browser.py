@@ -1,14 +1,18 @@
-"""Requests in a real browser: an employee files 3 days of cuti tahunan, the atasan and the
-atasan's atasan approve in their inboxes, the employee sees it approved and the balance
-lower; screenshots kept (docs/screenshots/portal-request-*.png)."""
+"""Requests in a real browser: an employee files 3 days of cuti tahunan (last week's, days she
+was away without notice), the atasan and the atasan's atasan approve in their inboxes; the
+employee sees it approved, the balance 3 days lower, those days as cuti in her month and a
+higher TPP estimate; the atasan's recap of the day shows her on leave. Screenshots in the
+test's tmp_path (docs/screenshots/portal-request-*.png with HADIR_DOCS_SCREENSHOTS)."""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from test_shell_browser import PASSWORD, _shot, portal_url  # noqa: F401 (a fixture)
 
@@ -47,13 +51,29 @@ def test_cuti_filed_approved_twice_and_the_balance_shown(portal_url: str,  # noq
     assert test_request_pages.PW == PASSWORD
     test_request_pages.seed_portal(fresh_db)
     today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
-    start = today + timedelta(days=7 - today.weekday())  # next Monday to Wednesday
+    start = today - timedelta(days=today.weekday() + 7)  # last week's Monday to Wednesday
     end = start + timedelta(days=2)
+    month = start.strftime("%Y-%m")
+    # she came to work on time every other working day of that month up to yesterday
+    sys.path.insert(0, str(ROOT / "tests" / "tpp"))
+    from tpp_builders import calendar_2026, office_schedule, on_time_month
+    from tpp_db import add_punches
+
+    cal = calendar_2026()
+    away = {start + timedelta(days=i) for i in range(3)}
+    later = {d for d in cal.working_days(start.year, start.month) if d >= today}
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        add_punches(conn, STAF, on_time_month(cal, office_schedule(), start.year, start.month,
+                                              skip=away | later))
     failed: list[str] = []
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
     page.on("response", lambda r: failed.append(r.url) if r.status >= 500 else None)
 
     _sign_in(page, portal_url, STAF)
+    page.goto(f"{portal_url}/bulan-saya?bulan={month}")
+    net_before = Decimal(page.locator("#tpp-net").get_attribute("data-net"))
+    assert "TK" in page.locator(f'td[data-day="{start.isoformat()}"]').inner_text()
+    _tmp_shot(page, tmp_path, "month-before")
     _menu(page, "Permohonan")
     assert page.url == f"{portal_url}/permohonan"
     left = int(page.locator("#balance-left").inner_text())
@@ -105,5 +125,20 @@ def test_cuti_filed_approved_twice_and_the_balance_shown(portal_url: str,  # noq
     page.wait_for_url("**/permohonan/1")
     assert page.locator('#history tr[data-move="setujui"]').count() == 2
     _shot(page, tmp_path, "portal-request-history-id")
+    # her month: the three days are cuti now, and the estimate lost their TK deductions
+    page.goto(f"{portal_url}/bulan-saya?bulan={month}")
+    for d in (start, start + timedelta(days=1), end):
+        cell = page.locator(f'td[data-day="{d.isoformat()}"]').inner_text()
+        assert "C" in cell and "TK" not in cell, cell
+    net_after = Decimal(page.locator("#tpp-net").get_attribute("data-net"))
+    assert net_after > net_before
+    _shot(page, tmp_path, "portal-request-month-after-id")
+    # the atasan's recap of the first day has her on leave
+    _sign_in(page, portal_url, KASI)
+    page.goto(f"{portal_url}/rekap?tanggal={start.isoformat()}")
+    row = page.locator(f'tr[data-nip="{STAF}"]')
+    assert row.get_attribute("data-column") == "izin"  # "Izin, sakit, cuti, dinas luar"
+    assert "cuti" in row.inner_text().lower()
+    _tmp_shot(page, tmp_path, "recap-after")
     assert failed == []
     page.close()

@@ -1,7 +1,9 @@
 """The review of NIP check-ins in a real browser: an atasan compares the moment's photo with the
 enrolled one (enrolled by `hadir-cloud gallery enroll` through the real face engine), rejects
-one check-in with a reason and accepts another. Screenshots stay in the test's tmp_path only:
-the photos are of public figures (/work/shared/faces/README.md), test data, not documentation.
+one check-in with a reason and accepts another; the next TPP run counts the rejected one's day
+as TK and the accepted one's as present, and HR sees it in the employee's explanation.
+Screenshots stay in the test's tmp_path only: the photos are of public figures
+(/work/shared/faces/README.md), test data, not documentation.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "review"))
 from review_db import DEWI, FACES, SARI, add_nip_checkin, face, seed_october  # noqa: E402
 
-OCT8 = date(2026, 10, 8)
+OCT8, OCT9 = date(2026, 10, 8), date(2026, 10, 9)
 
 
 def _shot(page, tmp_path: Path, name: str) -> None:
@@ -50,11 +52,16 @@ def test_an_atasan_rejects_one_nip_check_in_and_accepts_another(
         conn.execute("INSERT INTO assignments (nip, position_id, start_date) VALUES "
                      "(%s, 'kaban', '2020-01-01')", (SARI,))
         activate(conn, SARI, invite(conn, SARI), PASSWORD)
-        # someone else typed Dewi's NIP in the morning; Dewi herself in the afternoon
+        # someone else typed Dewi's NIP on the 8th (she has no other record that day); on the
+        # 9th (a Friday, to 16:30) she typed it herself when the kiosk did not know her
+        conn.execute("DELETE FROM checkins WHERE employee_id = %s AND captured_at::date = %s",
+                     (DEWI, OCT9))
         other = add_nip_checkin(conn, DEWI, OCT8, "07:25", "in", photo=face("biden/biden1.jpg"),
                                 face_distance=0.62)
-        own = add_nip_checkin(conn, DEWI, OCT8, "16:05", "out", photo=face("obama/obama2.jpg"),
+        own = add_nip_checkin(conn, DEWI, OCT9, "07:20", "in", photo=face("obama/obama2.jpg"),
                               face_distance=0.46)
+        add_nip_checkin(conn, DEWI, OCT9, "16:35", "out", review_required=False,
+                        method="face")
     _enroll(fresh_db, DEWI, FACES / "obama" / "obama1.jpg")
 
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
@@ -113,3 +120,27 @@ def test_an_atasan_rejects_one_nip_check_in_and_accepts_another(
                            "ORDER BY id").fetchall()
     assert got == [(other, "rejected", SARI, "wajah di foto bukan Dewi"),
                    (own, "accepted", SARI, None)]
+
+    # the next TPP run: the 8th (only the rejected check-in) is TK, the 9th is present
+    env = dict(os.environ, HADIR_DATABASE_URL=fresh_db)
+    env.pop("HADIR_DATABASE_URL_FILE", None)
+    cli = ROOT / ".venv/bin/hadir-cloud"
+    done = subprocess.run([str(cli) if cli.exists() else "hadir-cloud", "tpp", "run", "--month",
+                           "2026-10", "--by", "admin"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with psycopg.connect(fresh_db) as conn:
+        run_id, tk = conn.execute(
+            "SELECT r.id, x.tk_dates FROM tpp_runs r JOIN tpp_results x ON x.run_id = r.id "
+            "WHERE x.nip = %s ORDER BY r.id DESC LIMIT 1", (DEWI,)).fetchone()  # type: ignore[misc]
+    assert OCT8 in tk and OCT9 not in tk
+    page.context.clear_cookies()
+    page.goto(f"{portal_url}/masuk")
+    page.get_by_label("NIP atau nama pengguna").fill("admin")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_load_state()
+    page.goto(f"{portal_url}/tpp/run/{run_id}/pegawai/{DEWI}")
+    lines = page.locator("main").inner_text()
+    assert "2026-10-08 · TK" in lines and "2026-10-09 · " not in lines, lines
+    _shot(page, tmp_path, "portal-review-tpp-explain-id")
