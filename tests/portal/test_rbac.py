@@ -62,7 +62,7 @@ def expected(path_kind: str, role: str | None) -> int:
         return 200 if role == "admin_bkpsdm" else 403
     if path_kind == "lkh_queue":
         return 200 if role == "atasan" else 403  # the admin account has no NIP to review with
-    if path_kind == "accounts":
+    if path_kind in ("accounts", "requests_balances"):
         return 200 if role in {"admin", "admin_bkpsdm", "admin_opd"} else 403
     if path_kind in ("org_index", "tpp_rules", "tpp_calendar", "tpp_schedules",
                      "tpp_schedule_new"):
@@ -161,6 +161,7 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "accounts": "/akun", "lkh_index": "/lkh", "notices": "/pemberitahuan",
             "requests_index": "/permohonan",
             "requests_new": "/permohonan/baru", "requests_inbox": "/permohonan/masuk",
+            "requests_balances": "/permohonan/saldo",
             "lkh_queue": "/lkh/tinjau",
             "person_a": f"/rekap/pegawai/{NIP_A}",
             "person_b": f"/rekap/pegawai/{NIP_B}", "review_queue": "/tinjauan",
@@ -192,6 +193,7 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "requests.index": ["requests_index"], "requests.new": ["requests_new"],
                "requests.inbox": ["requests_inbox"], "requests.show": [], "requests.edit": [],
                "requests.cancel": [], "requests.decide": [], "requests.attachment": [],
+               "requests.balances": ["requests_balances"],
                # the upload, apply, job fragment and downloads: tests/portal/test_org_pages.py
                "org.index": ["org_index"], "org.check": [], "org.apply": [], "org.template": [],
                "org.export": [], "org.job": ["org_job"], "org.job_progress": [],

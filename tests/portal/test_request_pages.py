@@ -300,3 +300,18 @@ def test_the_bkpsdm_step_waits_in_a_nip_linked_bkpsdm_admins_inbox(app, req_db):
     assert f"Permohonan #{rid} disetujui." in done
     shown = staf2.get(f"/permohonan/{rid}").get_data(as_text=True)
     assert "BKPSDM" in shown and 'id="state" class="ok">disetujui' in shown
+
+
+def test_hr_sees_everyones_balance_within_its_scope(app, req_db):
+    """BKPSDM sees the whole regency's cuti tahunan balances, found by NIP; an employee may
+    not open the page; the balance is the one the employee sees on their own page."""
+    bkpsdm, staf = login(app, "bkpsdm"), login(app, STAF)
+    page = bkpsdm.get(f"/permohonan/saldo?q={STAF}").get_data(as_text=True)
+    row = re.search(rf'<tr data-nip="{STAF}" data-left="(-?\d+)"', page)
+    assert row, page
+    assert int(row.group(1)) == _left(staf)
+    everyone = bkpsdm.get("/permohonan/saldo").get_data(as_text=True)
+    assert all(f'data-nip="{n}"' in everyone for n in (STAF, KASI, KABID, STAF2))
+    assert "Saldo cuti tahunan" in everyone and 'name="tahun"' in everyone
+    assert staf.get("/permohonan/saldo").status_code == 403
+    assert bkpsdm.get("/permohonan/saldo?tahun=abc&hal=x").status_code == 200

@@ -41,6 +41,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("lkh.index", _l("LKH"), frozenset({PEGAWAI, ATASAN})),
     NavEntry("requests.index", _l("Permohonan"), frozenset({PEGAWAI})),
     NavEntry("requests.inbox", _l("Persetujuan permohonan"), frozenset({ATASAN, ADMIN_BKPSDM})),
+    NavEntry("requests.balances", _l("Saldo cuti"), _HR),
     NavEntry("attendance.team", _l("Kehadiran tim"),
              frozenset({ATASAN, ADMIN_OPD, ADMIN_BKPSDM, PIMPINAN})),
     NavEntry("review.queue", _l("Tinjauan check-in"),

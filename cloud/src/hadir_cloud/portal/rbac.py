@@ -170,6 +170,8 @@ PERMISSIONS: dict[str, Rule] = {
     "requests.edit": Access.SIGNED_IN,
     "requests.cancel": Access.SIGNED_IN,
     "requests.attachment": Access.SIGNED_IN,
+    # everyone's cuti tahunan balance: HR, within the OPD for an OPD admin
+    "requests.balances": _ACCOUNT_HR,
     "requests.inbox": _APPROVERS,
     "requests.decide": _APPROVERS,
     # a session with an attendance role, or a bearer token with the checkins:read scope

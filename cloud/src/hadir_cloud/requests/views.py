@@ -1,6 +1,7 @@
 """Request pages: `/permohonan` (my requests and cuti tahunan balance), `/permohonan/baru` (file
 one), `/permohonan/<id>` (its history; cancel, or fix and resubmit after a return) and
-`/permohonan/masuk` (the approver's inbox: approve, return or reject).
+`/permohonan/masuk` (the approver's inbox: approve, return or reject) and `/permohonan/saldo`
+(HR: everyone's cuti tahunan balance, within the OPD for an OPD admin).
 
 The rules are the domain's and the store's (`requests.domain`, `requests.store`); these views
 only read the form, call the store and show its Bahasa messages next to the fields they name.
@@ -35,6 +36,7 @@ from ..portal import db
 from ..portal import files as files_in
 from ..portal.rbac import Role
 from ..tpp.store import UnknownEmployeeError
+from ..users import accounts, unit_subtree
 from . import store
 from .balance import counted_days
 from .domain import STATE_LABELS, Move, Place, Request, RequestError, State, approvers
@@ -142,6 +144,37 @@ def index():  # type: ignore[no-untyped-def]
     return render_template("requests/index.html", rows=rows, names=_names(rows),
                            balance=_balance(nip, today.year), year=today.year,
                            waiting=waiting, step_text=STEP_TEXT)
+
+
+# ---------------------------------------------------------------- HR: everyone's balance
+
+#: people on one page of the balances
+BALANCE_PAGE = 50
+
+
+@bp.get("/permohonan/saldo", endpoint="balances")
+def balances_page():  # type: ignore[no-untyped-def]
+    """HR's view of cuti tahunan balances: the people in scope (an OPD admin's OPD, BKPSDM the
+    regency), searchable by name or NIP, a year and a page at a time."""
+    who = current_user.principal
+    scope = None if who.regency_wide else unit_subtree(db(), who.units)
+    query = (request.args.get("q") or "").strip()[:100]
+    this_year = _now().year
+    try:
+        page = max(1, int(request.args.get("hal", "1")))
+        year = int(request.args.get("tahun", str(this_year)))
+    except ValueError:
+        page, year = 1, this_year
+    if not this_year - YEARS_BACK - 5 <= year <= this_year + 1:
+        year = this_year
+    people, total = accounts(db(), scope, query, BALANCE_PAGE, (page - 1) * BALANCE_PAGE)
+    rows = []
+    for p in people:
+        bals = store.balances(db(), kinds(), p.nip, year)
+        rows.append((p, bals[-1] if bals else None))
+    return render_template("requests/balances.html", rows=rows, total=total, query=query,
+                           page=page, pages=max(1, -(-total // BALANCE_PAGE)), year=year,
+                           this_year=this_year)
 
 
 # ---------------------------------------------------------------- the form
