@@ -303,10 +303,13 @@ def user_add(username: str, password_file: click.utils.LazyFile, role: str) -> N
 def _create_token(name: str, scopes: tuple[str, ...] = ("checkins:read",),
                   days: float | None = None) -> None:
     """Create a token named `name` and print it once."""
-    from .users import create_token
+    from .users import AccountError, create_token
 
     with _connect() as conn:
-        click.echo(create_token(conn, name, scopes, days))
+        try:
+            click.echo(create_token(conn, name, scopes, days, by="cli"))
+        except AccountError as err:
+            raise click.ClickException(str(err)) from err
 
 
 @main.group("token", invoke_without_command=True)

@@ -240,14 +240,61 @@ def grant(conn: psycopg.Connection, username: str, role: str, unit_id: str | Non
                  "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", (username, r.value, unit_id, by))
 
 
+#: what an API token may be allowed to do (its scopes; the portal describes each)
+TOKEN_SCOPES = frozenset({"checkins:read"})
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    """An API token as its page shows it (never the token itself)."""
+
+    token_sha256: str
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    created_by: str | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def live(self) -> bool:
+        """Not revoked and not expired."""
+        return self.revoked_at is None and (self.expires_at is None
+                                            or self.expires_at > datetime.now(UTC))
+
+
 def create_token(conn: psycopg.Connection, name: str, scopes: tuple[str, ...] = ("checkins:read",),
-                 days: float | None = None) -> str:
-    """A new API token with scopes and an optional expiry; only its hash is stored (shown once)."""
+                 days: float | None = None, by: str | None = None) -> str:
+    """A new API token with scopes and an optional expiry; only its hash is stored (shown once).
+    AccountError for an empty name, no scope or a scope Hadir does not know."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise AccountError("nama token wajib diisi (paling panjang 100 karakter)")
+    unknown = sorted(set(scopes) - set(TOKEN_SCOPES))
+    if not scopes or unknown:
+        raise AccountError("cakupan token tidak dikenal: " + ", ".join(unknown) if unknown
+                           else "pilih sedikitnya satu cakupan token")
+    if days is not None and not 0 < days <= 3660:
+        raise AccountError("masa berlaku token harus 1 sampai 3660 hari")
     token = secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + timedelta(days=days) if days else None
-    conn.execute("INSERT INTO api_tokens (token_sha256, name, scopes, expires_at) "
-                 "VALUES (%s, %s, %s, %s)", (_sha(token), name, list(scopes), expires))
+    conn.execute("INSERT INTO api_tokens (token_sha256, name, scopes, expires_at, created_by) "
+                 "VALUES (%s, %s, %s, %s, %s)", (_sha(token), name, sorted(set(scopes)), expires,
+                                                 by))
     return token
+
+
+def tokens(conn: psycopg.Connection) -> list[TokenRow]:
+    """Every API token, newest first."""
+    return [TokenRow(*r) for r in conn.execute(
+        "SELECT token_sha256, name, scopes, created_at, created_by, expires_at, revoked_at "
+        "FROM api_tokens ORDER BY created_at DESC, name")]
+
+
+def revoke_token_by_hash(conn: psycopg.Connection, token_sha256: str) -> bool:
+    """Revoke one live token; False when it is unknown or already revoked."""
+    return conn.execute("UPDATE api_tokens SET revoked_at = now() WHERE token_sha256 = %s AND "
+                        "revoked_at IS NULL", (token_sha256,)).rowcount == 1
 
 
 def token_scopes(conn: psycopg.Connection, token: str) -> frozenset[str] | None:

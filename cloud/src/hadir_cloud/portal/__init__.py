@@ -193,6 +193,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     from .accounts import bp as accounts_bp
     from .auth import bp as auth_bp
     from .checkins import bp as checkins_bp
+    from .tokens import bp as tokens_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
@@ -216,6 +217,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(notify_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(requests_bp)
+    app.register_blueprint(tokens_bp)
     for endpoint in RATE_LIMITED:
         app.view_functions[endpoint] = limiter.limit(
             lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions[endpoint])

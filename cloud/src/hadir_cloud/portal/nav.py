@@ -55,6 +55,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("accounts.people", _l("Akun pegawai"), frozenset({ADMIN_OPD, ADMIN_BKPSDM})),
     NavEntry("punches.index", _l("Mesin sidik jari"), frozenset({ADMIN_BKPSDM, OPERATOR_TI})),
     NavEntry("devices.index", _l("Kiosk"), frozenset({OPERATOR_TI, ADMIN_BKPSDM})),
+    NavEntry("tokens.index", _l("Token API"), frozenset({OPERATOR_TI})),
     NavEntry("dashboards.index", _l("Dasbor"), frozenset({PIMPINAN, ADMIN_BKPSDM})),
     NavEntry("audit.index", _l("Log audit"), frozenset({AUDITOR})),
     NavEntry("accounts.change_password", _l("Ganti kata sandi"), frozenset(ROLES)),

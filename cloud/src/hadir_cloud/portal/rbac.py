@@ -174,6 +174,10 @@ PERMISSIONS: dict[str, Rule] = {
     "requests.balances": _ACCOUNT_HR,
     "requests.inbox": _APPROVERS,
     "requests.decide": _APPROVERS,
+    # integrations' API tokens: IT operators
+    "tokens.index": frozenset({Role.OPERATOR_TI, Role.ADMIN}),
+    "tokens.create": frozenset({Role.OPERATOR_TI, Role.ADMIN}),
+    "tokens.revoke": frozenset({Role.OPERATOR_TI, Role.ADMIN}),
     # a session with an attendance role, or a bearer token with the checkins:read scope
     "checkins.api_checkins": Access.PUBLIC,
 }
