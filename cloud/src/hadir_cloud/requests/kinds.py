@@ -8,13 +8,12 @@ problems are reported per field in Bahasa through `hadir_cloud.tpp.field_errors`
 from __future__ import annotations
 
 import functools
-import tomllib
 from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hadir_cloud.tpp import field_errors
 
@@ -160,28 +159,17 @@ class KindSet(_Model):
 
 def parse_kinds(data: dict[str, object], source: str) -> KindSet:
     """Validate a kinds file from plain data; errors name the source and each field's path."""
-    try:
-        return KindSet.model_validate(data)
-    except ValidationError as err:
-        raise KindsError.of(source, field_errors.from_validation_error(err, KindSet)) from err
+    return field_errors.parse_model(KindSet, data, source, KindsError)
 
 
 def read_kinds(text: str, source: str) -> KindSet:
     """Parse and validate the text of a TOML kinds file (a syntax error names line and column)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise KindsError.of(source, [field_errors.from_toml_error(err, text)]) from err
-    return parse_kinds(data, source)
+    return field_errors.read_model(KindSet, text, source, KindsError)
 
 
 def load_kinds(path: Path) -> KindSet:
     """Load and validate one TOML kinds file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise KindsError(f"{path}: tidak dapat dibaca: {err}") from err
-    return read_kinds(text, str(path))
+    return field_errors.load_model(KindSet, path, KindsError)
 
 
 def shipped_path(name: str = "jenis_ogan_ilir.toml") -> Path:

@@ -13,6 +13,7 @@ import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -231,3 +232,33 @@ class FieldProblemsError(ValueError):
     def of(cls, source: str, problems: Sequence[FieldError]) -> typing.Self:
         """The error of these problems, its message one `source: field: problem` line each."""
         return cls(lines(source, problems), problems)
+
+
+M = typing.TypeVar("M", bound=BaseModel)
+
+
+def parse_model(model: type[M], data: dict[str, object], source: str,
+                error: type[FieldProblemsError]) -> M:
+    """Validate plain data as `model`; `error` names the source and each field's path."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise error.of(source, from_validation_error(err, model)) from err
+
+
+def read_model(model: type[M], text: str, source: str, error: type[FieldProblemsError]) -> M:
+    """Parse TOML text and validate it as `model` (a syntax error names line and column)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise error.of(source, [from_toml_error(err, text)]) from err
+    return parse_model(model, data, source, error)
+
+
+def load_model(model: type[M], path: Path, error: type[FieldProblemsError]) -> M:
+    """Read a TOML file and validate it as `model`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise error(f"{path}: tidak dapat dibaca: {err}") from err
+    return read_model(model, text, str(path), error)

@@ -15,7 +15,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     model_validator,
 )
 
@@ -181,10 +180,7 @@ class RuleSet(_Model):
 
 def parse_ruleset(data: dict[str, object], source: str) -> RuleSet:
     """Validate a rule set from plain data; errors name the source and each field's path."""
-    try:
-        return RuleSet.model_validate(data)
-    except ValidationError as err:
-        raise RuleSetError.of(source, field_errors.from_validation_error(err, RuleSet)) from err
+    return field_errors.parse_model(RuleSet, data, source, RuleSetError)
 
 
 def read_ruleset(text: str, source: str) -> RuleSet:
@@ -192,20 +188,12 @@ def read_ruleset(text: str, source: str) -> RuleSet:
 
     A syntax error names its line and column; a validation error every field's path.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise RuleSetError.of(source, [field_errors.from_toml_error(err, text)]) from err
-    return parse_ruleset(data, source)
+    return field_errors.read_model(RuleSet, text, source, RuleSetError)
 
 
 def load_ruleset(path: Path) -> RuleSet:
     """Load and validate one TOML rule set file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise RuleSetError(f"{path}: tidak dapat dibaca: {err}") from err
-    return read_ruleset(text, str(path))
+    return field_errors.load_model(RuleSet, path, RuleSetError)
 
 
 def to_toml(rs: RuleSet) -> str:
