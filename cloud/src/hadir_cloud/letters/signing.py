@@ -26,7 +26,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
@@ -44,6 +44,7 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from ..settings import CloudSettings
 from . import ca
 
 logger = logging.getLogger(__name__)
@@ -209,7 +210,6 @@ def trust_from_files(roots: Path, crl_dir: Path | None = None) -> Trust:
     return Trust(certs, (), crls)
 
 
-SignerKind = Literal["local", "pkcs12", "pkcs11"]
 
 
 @dataclass(frozen=True)
@@ -242,3 +242,43 @@ def sign_pdf(pdf: bytes, port: SignerPort, nip: str, box: Box, reason: str, loca
     except SigningError as err:
         raise SignerError(f"penandatanganan gagal: {err}") from err
     return out.getvalue()
+
+
+def _read_secret(path: Path | None, what: str) -> str:
+    if path is None:
+        raise SignerError(f"{what} belum diatur")
+    try:
+        return path.read_text().strip()
+    except OSError as err:
+        raise SignerError(f"{what} ({path}) tidak dapat dibaca: {err}") from err
+
+
+def port_from_settings(settings: CloudSettings) -> SignerPort:
+    """The configured adapter (the composition root of signing); SignerError names what is
+    missing, in Bahasa."""
+    kind = settings.letters_signer
+    if kind == "local":
+        if settings.letters_ca_dir is None:
+            raise SignerError("HADIR_LETTERS_CA_DIR belum diatur (folder CA dari "
+                              "`hadir-cloud letters ca init`)")
+        return local_ca(settings.letters_ca_dir)
+    if settings.letters_trust_roots is None:
+        raise SignerError("HADIR_LETTERS_TRUST_ROOTS belum diatur (berkas PEM akar CA)")
+    trust = trust_from_files(settings.letters_trust_roots, settings.letters_crl_dir)
+    if kind == "pkcs12":
+        if settings.letters_keystore_dir is None:
+            raise SignerError("HADIR_LETTERS_KEYSTORE_DIR belum diatur")
+        secret = _read_secret(settings.letters_keystore_passphrase_file,
+                              "HADIR_LETTERS_KEYSTORE_PASSPHRASE_FILE")
+        return Pkcs12Keystore(settings.letters_keystore_dir, secret.encode(), trust)
+    if settings.letters_pkcs11_module is None or not settings.letters_pkcs11_token:
+        raise SignerError("HADIR_LETTERS_PKCS11_MODULE dan HADIR_LETTERS_PKCS11_TOKEN belum "
+                          "diatur")
+    return Pkcs11Token(settings.letters_pkcs11_module, settings.letters_pkcs11_token,
+                       _read_secret(settings.letters_pkcs11_pin_file,
+                                    "HADIR_LETTERS_PKCS11_PIN_FILE"), trust)
+
+
+def trust_from_settings(settings: CloudSettings) -> Trust:
+    """What the verify page trusts: the configured adapter's roots."""
+    return port_from_settings(settings).trust()
