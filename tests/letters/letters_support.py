@@ -46,13 +46,12 @@ def last_week(offset: int = 0) -> date:
 def seed(url: str) -> None:
     """The Dinas Kesehatan of the request tests with everything the TPP run needs, accounts
     for the employees and heads, a TU account (`tu`) and a letterhead."""
-    from test_request_pages import seed_portal
-
     from hadir_cloud.users import activate, add_user, grant, invite
+    from test_request_pages import seed_portal
 
     seed_portal(url)
     with psycopg.connect(url, autocommit=True) as conn:
-        for nip in (KADIS, SEKRETARIS):
+        for nip in (KADIS, SEKRETARIS, KASUBBAG):
             activate(conn, nip, invite(conn, nip), PW)
         add_user(conn, "tu", PW, "staf")
         grant(conn, "tu", "tu", "DINKES", "tes")

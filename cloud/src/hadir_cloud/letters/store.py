@@ -75,7 +75,7 @@ def _events(conn: psycopg.Connection, ids: list[int]) -> dict[int, list[d.Event]
     return out
 
 
-def _many(conn: psycopg.Connection, where: str, args: tuple[Any, ...],
+def select(conn: psycopg.Connection, where: str, args: Any,
           lock: bool = False) -> list[d.Letter]:
     rows = conn.execute(f"SELECT {_COLS} FROM letters WHERE direction = 'keluar' AND {where} "
                         "ORDER BY id" + (" FOR UPDATE" if lock else ""), args).fetchall()
@@ -105,7 +105,7 @@ def _many(conn: psycopg.Connection, where: str, args: tuple[Any, ...],
 
 def load(conn: psycopg.Connection, letter_id: str | int, lock: bool = False) -> d.Letter:
     """One outgoing letter with its history; `lock` holds its row until the transaction ends."""
-    found = _many(conn, "id = %s", (_id(letter_id),), lock)
+    found = select(conn, "id = %s", (_id(letter_id),), lock)
     if not found:
         raise LetterNotFoundError(f"surat {letter_id} tidak ditemukan")
     return found[0]

@@ -15,10 +15,15 @@ from email.message import EmailMessage
 #: what a notice is about (notifications.kind)
 WAITING_REQUEST, DECIDED_REQUEST = "permohonan_menunggu", "permohonan_diputuskan"
 WAITING_LKH, MISSING_LKH = "lkh_menunggu", "lkh_kosong"
+LETTER_TO_SIGN, LETTER_TO_INITIAL = "surat_ttd", "surat_paraf"
+DISPOSITION_IN = "disposisi_masuk"
 KIND_TEXT = {WAITING_REQUEST: "Permohonan menunggu keputusan Anda",
              DECIDED_REQUEST: "Permohonan Anda diputuskan",
              WAITING_LKH: "LKH bawahan menunggu persetujuan Anda",
-             MISSING_LKH: "LKH yang belum diisi"}
+             MISSING_LKH: "LKH yang belum diisi",
+             LETTER_TO_SIGN: "Surat menunggu tanda tangan Anda",
+             LETTER_TO_INITIAL: "Surat menunggu paraf Anda",
+             DISPOSITION_IN: "Surat masuk dan disposisi untuk Anda"}
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,10 @@ def collect(conn: psycopg.Connection, today: date) -> int:
     """Record the notices the present state gives; how many are new (a notice already
     recorded is not recorded again)."""
     users = _accounts(conn)
-    notices = _requests(conn, today, users) + _lkh(conn, today, users)
+    from ..letters.archive import notices as letter_notices
+
+    notices = (_requests(conn, today, users) + _lkh(conn, today, users)
+               + letter_notices(conn, today, users))
     new = 0
     with conn.transaction(), conn.cursor() as cur:
         for n in notices:
