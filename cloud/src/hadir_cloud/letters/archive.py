@@ -155,8 +155,9 @@ def search(conn: psycopg.Connection, v: Viewer, q: Query, rules: Rules) -> list[
     out = []
     for r in rows:
         c = rules.by_code.get(r[5])
-        out.append(Found(*r, retention=retention(c, r[7].year) if c and r[7] else None,
-                         fate=c.nasib_akhir if c else ""))
+        out.append(Found(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+                         retention(c, r[7].year) if c and r[7] else None,
+                         c.nasib_akhir if c else ""))
     return out
 
 

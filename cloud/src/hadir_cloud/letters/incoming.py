@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -159,7 +160,8 @@ def _disposition(conn: psycopg.Connection, disposition_id: int) -> dp.Dispositio
                        (disposition_id,)).fetchone()
     if row is None:
         raise LetterError(f"disposisi {disposition_id} tidak ditemukan")
-    return dp.Disposition(*row[:7], dp.DispState(row[7]))
+    return dp.Disposition(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                          dp.DispState(row[7]))
 
 
 def _restate(conn: psycopg.Connection, letter_id: int) -> None:
@@ -234,7 +236,7 @@ def to_lkh(conn: psycopg.Connection, disposition_id: int, actor: str, by: str, t
         agenda, subject = row
         what = f"Tindak lanjut disposisi surat {agenda}: {subject}"[:500]
         text = d.instruction or "ditindaklanjuti"
-        lkh_store.append(conn, actor, today, Activity(what, text[:200], 1, "surat", minutes,
+        lkh_store.append(conn, actor, today, Activity(what, text[:200], Decimal(1), "surat", minutes,
                                                       link), by, today)
         finish(conn, disposition_id, actor, f"dicatat di LKH {today:%d-%m-%Y}", today)
 

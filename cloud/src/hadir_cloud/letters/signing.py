@@ -100,8 +100,9 @@ class Pkcs12Keystore:
         if not path.is_file():
             raise SignerError(f"belum ada sertifikat tanda tangan untuk NIP {nip} ({path}); "
                               f"terbitkan dengan `hadir-cloud letters ca issue --nip {nip}`")
-        signer = signers.SimpleSigner.load_pkcs12(path, passphrase=self.passphrase)
-        if signer is None:
+        signer = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
+            path, passphrase=self.passphrase)
+        if not isinstance(signer, signers.Signer):
             raise SignerError(f"berkas kunci {path} tidak dapat dibuka (kata sandi salah?)")
         return signer
 
@@ -113,8 +114,8 @@ class Pkcs12Keystore:
 def local_ca(folder: Path) -> Pkcs12Keystore:
     """The `local` adapter: the keystore of the project's own CA folder."""
     try:
-        root = load_cert_from_pemder(folder / "root.pem")
-        issuing = load_cert_from_pemder(folder / "issuing.pem")
+        root = load_cert_from_pemder(folder / "root.pem")  # type: ignore[no-untyped-call]
+        issuing = load_cert_from_pemder(folder / "issuing.pem")  # type: ignore[no-untyped-call]
         crls = _crls([folder / "root.crl", folder / "issuing.crl"])
     except OSError as err:
         raise SignerError(f"CA surat di {folder} tidak lengkap: {err}; buat dengan "
@@ -131,11 +132,13 @@ class Pkcs11Token:
 
     def signer_for(self, nip: str) -> signers.Signer:
         """A signer over the token's key and certificate labelled `nip`."""
+        from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign import pkcs11  # python-pkcs11 loads here only
 
         try:
-            session = pkcs11.open_pkcs11_session(str(self.module), token_label=self.token_label,
-                                                 user_pin=self.pin)
+            session = pkcs11.open_pkcs11_session(
+                str(self.module), token_criteria=TokenCriteria(label=self.token_label),
+                user_pin=self.pin)
         except Exception as err:  # the token's own errors: PIN, missing token, module
             raise SignerError(f"token PKCS#11 {self.token_label!r} tidak dapat dibuka: "
                               f"{err}") from err
@@ -173,7 +176,8 @@ class RemoteSigner(signers.Signer):
         from asn1crypto import algos
 
         super().__init__(
-            signing_cert=chain[0], cert_registry=SimpleCertificateStore.from_certs(chain[1:]),
+            signing_cert=chain[0],
+            cert_registry=SimpleCertificateStore.from_certs(chain[1:]),  # type: ignore[no-untyped-call]
             signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": mechanism}))
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str,
@@ -203,7 +207,7 @@ class RemoteService:
 def trust_from_files(roots: Path, crl_dir: Path | None = None) -> Trust:
     """Trust roots from a PEM file (one or more certificates), CRLs from `*.crl` in a folder."""
     try:
-        certs = tuple(load_certs_from_pemder([str(roots)]))
+        certs = tuple(load_certs_from_pemder([str(roots)]))  # type: ignore[no-untyped-call]
         crls = _crls(sorted(crl_dir.glob("*.crl"))) if crl_dir else ()
     except OSError as err:
         raise SignerError(f"akar kepercayaan {roots} tidak dapat dibaca: {err}") from err

@@ -54,7 +54,7 @@ _COLS = ("id, kind, unit_id, author_nip, signer_position_id, subject, body, addr
 def chart(conn: psycopg.Connection) -> d.Chart:
     """The organisation as letters read it, with everyone's name."""
     c = load_chart(conn)
-    names = dict(conn.execute("SELECT nip, name FROM employees").fetchall())
+    names: dict[str, str] = dict(conn.execute("SELECT nip, name FROM employees").fetchall())
     return d.Chart(c.units, c.positions, tuple(c.assignments), tuple(c.acting), names)
 
 

@@ -44,7 +44,7 @@ DEFAULT_TZ = "Asia/Jakarta"
 def settings() -> CloudSettings:
     """The app's settings (create_app keeps them)."""
     found = current_app.extensions.get("hadir_settings")
-    return found if isinstance(found, CloudSettings) else CloudSettings()
+    return found if isinstance(found, CloudSettings) else CloudSettings()  # type: ignore[call-arg]
 
 
 def rules() -> Rules:
@@ -154,7 +154,7 @@ def _store_error(err: Exception, errors: dict[str, list[str]]) -> None:
 
 
 def _form_page(letter: d.Letter | None, errors: dict[str, list[str]], form: Any,
-               status: int = 200):  # type: ignore[no-untyped-def]
+               status: int = 200) -> tuple[str, int]:
     nip = my_nip()
     c = store.chart(db())
     day = now().date()
