@@ -190,6 +190,14 @@ def test_a_terbatas_letter_is_seen_by_its_chain_and_recipients_only(site):
                                           "Pemeriksaan disiplin pegawai", "tembusan": [KASUBBAG]})
     lid = _id(resp)
     staf.post(f"/surat/{lid}/aksi", data={"aksi": "ajukan"})
+    from hadir_cloud.notify.store import collect
+
+    with psycopg.connect(_url, autocommit=True) as conn:  # the notice, once
+        assert collect(conn, now().date()) >= 1
+        collect(conn, now().date())
+        assert conn.execute("SELECT count(*) FROM notifications WHERE username = %s AND kind = "
+                            "'surat_paraf' AND link = %s", (KASI, f"/surat/{lid}")
+                            ).fetchone()[0] == 1
     assert login(app, KASI).get(f"/surat/{lid}").status_code == 200  # next in the chain
     assert login(app, KASUBBAG).get(f"/surat/{lid}").status_code == 200  # a copy
     assert login(app, STAF2).get(f"/surat/{lid}").status_code == 403  # same Seksi, not in it

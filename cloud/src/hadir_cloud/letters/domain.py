@@ -40,6 +40,7 @@ from hadir_cloud.org.domain import (
     assignment_on,
     head_position,
     holder_on,
+    opd_of,
 )
 from hadir_cloud.requests.domain import Org, supervisor_positions
 
@@ -252,18 +253,6 @@ class Chart:
 
 
 # ---------------------------------------------------------------- the chain
-
-
-def opd_of(unit_id: str, units: Mapping[str, Unit]) -> str | None:
-    """The OPD at or above the unit (the letter's register and letterhead)."""
-    seen: set[str] = set()
-    uid: str | None = unit_id
-    while uid is not None and uid in units and uid not in seen:
-        seen.add(uid)
-        if units[uid].kind is UnitKind.OPD:
-            return uid
-        uid = units[uid].parent_id
-    return None
 
 
 def signer_choices(author: str, day: date, chart: Chart) -> list[Position]:

@@ -13,9 +13,9 @@ import psycopg
 
 from ..lkh import store as lkh_store
 from ..lkh.domain import Activity
-from ..org.domain import head_position
+from ..org.domain import head_position, opd_of
 from . import disposition as dp
-from .domain import Access, Chart, LetterError, Urgency, opd_of
+from .domain import Access, Chart, LetterError, Urgency
 from .rules import Rules
 from .store import chart, next_number
 

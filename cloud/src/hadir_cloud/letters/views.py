@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..jobs import progress as job_progress
-from ..org.domain import subtree
+from ..org.domain import opd_of, subtree
 from ..portal import db
 from ..portal.rbac import Role
 from ..settings import CloudSettings
@@ -160,7 +160,7 @@ def _form_page(letter: d.Letter | None, errors: dict[str, list[str]], form: Any,
     day = now().date()
     signers = d.signer_choices(nip, day, c) if nip else []
     me = c.position_of(nip, day) if nip else None
-    opd = d.opd_of(me.unit_id, c.units) if me else None
+    opd = opd_of(me.unit_id, c.units) if me else None
     people = []
     if opd is not None:
         units = subtree(opd, c.units)
