@@ -245,3 +245,48 @@ def test_terbatas_and_content_problems(db: str) -> None:
         with pytest.raises(LetterError, match="bukan atasan"):
             store.act(conn, RULES, x.id, Move.AJUKAN, STAF, now())
         assert store.load(conn, x.id).access is Access.TERBATAS
+
+
+def test_a_remote_signing_service_signs_through_the_adapter_shape(ca_dir: Path) -> None:
+    """The BSrE-style port: the key stays with the 'service' (here one that holds a key of the
+    local CA and signs digests); the PDF verifies like any other."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+    from hadir_cloud.letters.ca import passphrase
+    from hadir_cloud.letters.pdf import Person, Printed, render_letter
+    from hadir_cloud.letters.signing import RemoteService, sign_pdf
+    from hadir_cloud.org.letterhead import Kop
+
+    class Service:
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+            self.key, cert, chain = pkcs12.load_key_and_certificates(
+                (ca_dir / "keystore" / f"{KADIS}.p12").read_bytes(), passphrase(ca_dir))
+            self.chain = [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER))
+                          for c in [cert, *chain]]
+
+        def certificates(self, nip: str) -> list[asn1_x509.Certificate]:
+            return self.chain if nip == KADIS else []
+
+        def sign_digest(self, nip: str, digest: bytes, algorithm: str) -> bytes:
+            self.asked.append(nip)
+            assert algorithm == "sha256" and isinstance(self.key, ec.EllipticCurvePrivateKey)
+            return self.key.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+
+    service = Service()
+    port = RemoteService(service, local_ca(ca_dir).trust())
+    kop = Kop("PEMERINTAH KABUPATEN OGAN ILIR", "DINAS KESEHATAN", None, None, None, None,
+              "Indralaya")
+    pdf, box = render_letter(Printed("surat_keterangan", "Surat Keterangan", kop, "Keterangan",
+                                     "Isi.", "", "000", "biasa", "Indralaya", now().date(),
+                                     "Kepala Dinas Kesehatan", None, Person(KADIS, "dr. K"),
+                                     number="000/0009/DINKES/2026", verify_url=BASE))
+    assert box is not None
+    signed = sign_pdf(pdf, port, KADIS, box, "uji", "Indralaya", "dr. K")
+    assert service.asked == [KADIS]
+    assert verify(signed, port.trust()).valid
+    with pytest.raises(SignerError, match="tidak mengenal"):
+        sign_pdf(pdf, port, STAF, box, "uji", "Indralaya", "x")

@@ -18,11 +18,8 @@ from typing import Any
 
 import jinja2
 import segno
-from weasyprint import HTML  # type: ignore[import-untyped]
 
-from ..attendance.pdf import STATIC, LocalFetcher
 from ..org.letterhead import Kop
-from .signing import Box
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "portal" / "templates"
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -45,6 +42,14 @@ _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                           undefined=jinja2.StrictUndefined)
 _env.globals["_"] = _identity
 _env.filters["long_date"] = long_date
+
+
+@dataclass(frozen=True)
+class Box:
+    """Where the visible signature block is: page index and (x1, y1, x2, y2) in PDF points."""
+
+    page: int
+    rect: tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,11 @@ def _paragraphs(body: str) -> list[str]:
 
 
 def _render(template: str, **context: Any) -> Any:
+    # WeasyPrint loads here, not when the portal starts (it takes seconds to import)
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    from ..attendance.pdf import STATIC, LocalFetcher
+
     html = _env.get_template(template).render(**context)
     return HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=LocalFetcher(),
                 media_type="print").render()

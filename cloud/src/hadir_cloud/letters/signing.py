@@ -46,6 +46,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from ..settings import CloudSettings
 from . import ca
+from .pdf import Box
 
 logger = logging.getLogger(__name__)
 FIELD = "TandaTangan"
@@ -214,14 +215,6 @@ def trust_from_files(roots: Path, crl_dir: Path | None = None) -> Trust:
     return Trust(certs, (), crls)
 
 
-
-
-@dataclass(frozen=True)
-class Box:
-    """Where the visible signature block is: page index and (x1, y1, x2, y2) in PDF points."""
-
-    page: int
-    rect: tuple[int, int, int, int]
 
 
 def sign_pdf(pdf: bytes, port: SignerPort, nip: str, box: Box, reason: str, location: str,

@@ -22,10 +22,9 @@ import io
 import secrets
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
-from pyhanko.pdf_utils.reader import PdfFileReader
 
 from ..org.store import document_head, load_chart
 from ..requests import store as requests_store
@@ -34,8 +33,9 @@ from ..requests.kinds import KindSet
 from . import domain as d
 from .pdf import Person, Printed, long_date, render_letter
 from .rules import Rules
-from .signing import SignerPort, sign_pdf
-from .verify import signature_digest
+
+if TYPE_CHECKING:
+    from .signing import SignerPort
 
 
 class LetterNotFoundError(LookupError):
@@ -279,6 +279,11 @@ def sign(conn: psycopg.Connection, rules: Rules, port: SignerPort, kinds: KindSe
          letter_id: str | int, actor: str, at: datetime, base_url: str) -> d.Letter:
     """Number, render, sign and store the letter in one transaction as `actor` (its signer)
     at `at` (local time); nothing is stored, and no number used, when any step fails."""
+    from pyhanko.pdf_utils.reader import PdfFileReader  # pyHanko loads with the first signing
+
+    from .signing import sign_pdf
+    from .verify import signature_digest
+
     with conn.transaction():
         before = load(conn, letter_id, lock=True)
         c = chart(conn)

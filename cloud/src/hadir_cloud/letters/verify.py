@@ -23,7 +23,6 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from .signing import Trust
 
 logger = logging.getLogger(__name__)
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)

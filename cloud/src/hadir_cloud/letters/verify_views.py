@@ -13,11 +13,11 @@ from flask_babel import gettext as _
 
 from ..portal import db
 from .domain import KIND_TEXT
-from .signing import SignerError, trust_from_settings
-from .verify import MAX_UPLOAD, Verdict, verify
 from .views import settings
 
 bp = Blueprint("verify", __name__)
+#: the largest PDF the upload form reads
+MAX_UPLOAD = 20 * 1024 * 1024
 WIB = ZoneInfo("Asia/Jakarta")
 
 
@@ -38,7 +38,12 @@ def _letter(where: str, value: str) -> dict[str, Any] | None:
     return found
 
 
-def _check(pdf: bytes) -> tuple[Verdict | None, str]:
+def _check(pdf: bytes) -> tuple[Any, str]:
+    """The verdict on `pdf` (pyHanko loads with the first check), or the configuration's
+    problem."""
+    from .signing import SignerError, trust_from_settings
+    from .verify import verify
+
     try:
         return verify(pdf, trust_from_settings(settings())), ""
     except SignerError as err:
