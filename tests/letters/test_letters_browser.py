@@ -172,7 +172,7 @@ def test_a_letter_climbs_the_chain_is_signed_and_an_incoming_one_becomes_work(
             _shot(page, tmp_path, "portal-letters-dispose-id")
         page.get_by_role("button", name="Disposisikan").click()
         page.wait_for_url(incoming)
-    assert page.locator('#dispositions tr[data-to="%s"]' % KASI).count() == 1
+    assert page.locator(f'#dispositions tr[data-to="{KASI}"]').count() == 1
     _shot(page, tmp_path, "portal-letters-dispositions-id")
 
     # the Kasi's LKH shows the task; one action makes it today's activity
