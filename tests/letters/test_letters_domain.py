@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hadir_cloud.letters import disposition as dp
 from hadir_cloud.letters import domain as d
-from hadir_cloud.letters.rules import RulesError, Rules, load_rules, retention, shipped
+from hadir_cloud.letters.rules import Rules, RulesError, load_rules, retention, shipped
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "requests"))
 from request_builders import (  # noqa: E402
