@@ -172,6 +172,22 @@ def seed_month(db_url: str) -> seed_regency.Seeded:
     return seeded
 
 
+def letters_ca(folder: Path, db_url: str, heads: list[str]) -> Path:
+    """The demo's local CA for letters: root, issuing CA, a certificate for every head."""
+    import psycopg
+    from hadir_cloud.letters import ca
+
+    if not (folder / "root.key").exists():
+        ca.init(folder, f"Kabupaten {seed_regency.REGENCY}")
+    with psycopg.connect(db_url) as conn:
+        names = dict(conn.execute("SELECT nip, name FROM employees WHERE nip = ANY(%s)",
+                                  (heads,)).fetchall())
+    for nip in heads:
+        ca.issue(folder, nip, names.get(nip, nip))
+    print(f"• CA surat lokal: {folder} ({len(heads)} sertifikat pejabat)")
+    return folder
+
+
 def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
           ) -> tuple[dict[str, str], int, dict[str, Path], seed_regency.Seeded]:
     """Bring up database, broker, ingest, portal; register and enroll the kiosks; seed."""
@@ -215,6 +231,9 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     # a small living regency: org chart, TPP rules and calendar, a month of signed check-ins,
     # accounts for an HR admin, an atasan and an employee (the kiosks' people are in it)
     seeded = seed_month(db_url)
+    # letters: a local CA with a signing certificate for every head, and the job worker that
+    # signs (docs/letters.md); the portal's verify page trusts the same CA
+    env["HADIR_LETTERS_CA_DIR"] = str(letters_ca(wd / "ca-surat", db_url, seeded.heads))
 
     stack.broker = Mosquitto(workdir=wd / "mosquitto", password_file=passwd, acl_file=acl)
     broker_env = {"HADIR_BROKER_HOST": "127.0.0.1", "HADIR_BROKER_PORT": str(stack.broker.port)}
@@ -238,6 +257,8 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     stack.spawn("ingest", [cloud, "ingest"], {**env, **broker_env, **logins.env("ingest")})
     stack.spawn("fleet", [cloud, "fleet"], {**env, **broker_env, **logins.env("fleet")})
     port = free_port()
+    env["HADIR_PORTAL_BASE_URL"] = f"http://127.0.0.1:{port}"  # printed in letters' QR codes
+    stack.spawn("worker", [cloud, "worker"], env)
     stack.spawn("portal", [cloud, "portal", "--host", "127.0.0.1", "--port", str(port)], env)
     wait_port(port, timeout=30)
     return {**env, **broker_env, **logins.env("cli")}, port, data_dirs, seeded

@@ -44,8 +44,10 @@ REVIEWERS = {"admin", "admin_bkpsdm", "admin_opd", "verifikator"}
 
 def expected(path_kind: str, role: str | None) -> int:
     """The expected status of a GET, by route and role (None: not signed in)."""
-    if path_kind in ("login", "activate", "healthz", "static"):
-        return 200
+    if path_kind in ("login", "activate", "healthz", "static", "verify"):
+        return 200  # the letters' verify page: anyone, no login
+    if path_kind == "verify_token":
+        return 404  # public, and no letter has that token
     if role is None:
         return 401 if path_kind == "api" else 302
     if path_kind in ("password", "my_month"):
@@ -56,6 +58,12 @@ def expected(path_kind: str, role: str | None) -> int:
         return 200 if role in READERS else 403
     if path_kind in ("lkh_index", "notices"):
         return 200  # any account (one without a NIP is told so)
+    if path_kind in ("letters_index", "letters_new", "letters_archive"):
+        return 200  # any account (one without a NIP is told so; the archive filters)
+    if path_kind == "letters_in_new":
+        return 200 if role in {"admin", "tu"} else 403
+    if path_kind == "letter_missing":
+        return 404  # no such letter
     if path_kind in ("requests_index", "requests_new"):
         return 200  # any account (one without a NIP is told so)
     if path_kind == "requests_inbox":  # and atasan: tests/portal/test_request_pages.py
@@ -165,6 +173,10 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "requests_new": "/permohonan/baru", "requests_inbox": "/permohonan/masuk",
             "requests_balances": "/permohonan/saldo", "tokens": "/token-api",
             "lkh_queue": "/lkh/tinjau",
+            "letters_index": "/surat", "letters_new": "/surat/baru",
+            "letters_archive": "/surat/arsip?q=rapat", "letters_in_new": "/surat/masuk/baru",
+            "verify": "/verifikasi", "verify_token": "/verifikasi/tidak-ada",
+            "letter_missing": "/surat/999999",
             "person_a": f"/rekap/pegawai/{NIP_A}",
             "person_b": f"/rekap/pegawai/{NIP_B}", "review_queue": "/tinjauan",
             "review_history": "/tinjauan/riwayat?keputusan=rejected",
@@ -198,6 +210,15 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "requests.balances": ["requests_balances"],
                # making and revoking (POSTs): tests/portal/test_tokens.py
                "tokens.index": ["tokens"], "tokens.create": [], "tokens.revoke": [],
+               # a letter's pages, moves, signing job and PDFs: tests/letters/test_letters_pages.py
+               "letters.index": ["letters_index"], "letters.new": ["letters_new"],
+               "letters.archive": ["letters_archive"], "letters.show": ["letter_missing"],
+               "letters.edit": [], "letters.act": [], "letters.sign": [], "letters.job": [],
+               "letters.job_progress": [], "letters.preview": [], "letters.download": [],
+               "letters_in.new": ["letters_in_new"], "letters_in.show": [],
+               "letters_in.dispose": [], "letters_in.finish": [], "letters_in.to_lkh": [],
+               "letters_in.scan": [], "letters_in.sheet": [],
+               "verify.index": ["verify"], "verify.token": ["verify_token"],
                # the upload, apply, job fragment and downloads: tests/portal/test_org_pages.py
                "org.index": ["org_index"], "org.check": [], "org.apply": [], "org.template": [],
                "org.export": [], "org.job": ["org_job"], "org.job_progress": [],

@@ -14,6 +14,7 @@ import psycopg
 
 from .devices.cli import register as register_fleet
 from .jobs.cli import register as register_jobs
+from .letters.cli import letters
 from .org.cli import org
 from .punches.cli import punches
 from .requests.cli import permohonan
@@ -452,5 +453,6 @@ main.add_command(tpp)
 main.add_command(org)
 main.add_command(permohonan)
 main.add_command(punches)
+main.add_command(letters)
 register_fleet(main, device, _connect)
 register_jobs(main)

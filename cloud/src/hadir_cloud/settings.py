@@ -74,8 +74,6 @@ class CloudSettings(BaseSettings):
     notify_webhook_url: str | None = Field(
         None, description="a WhatsApp/Telegram gateway that takes notices as signed JSON "
         "(docs/notifications.md); its secret from HADIR_NOTIFY_WEBHOOK_SECRET(_FILE)")
-    portal_url: str = Field("", description="the portal's public address, for links in "
-                            "e-mails and gateway messages (e.g. https://hadir.example.go.id)")
     ratelimit_storage_uri: str = Field(
         "memory://", description="Flask-Limiter storage for the login rate limit: "
         "redis://… in production, so every gunicorn worker counts together")
@@ -95,6 +93,32 @@ class CloudSettings(BaseSettings):
         "publish` (default: broker_username)")
     cli_broker_password_file: Path | None = Field(
         None, description="file holding the CLI's MQTT password")
+
+    portal_base_url: str = Field(
+        "http://127.0.0.1:8000", description="the portal's public address: printed in signed "
+        "letters' QR codes (/verifikasi/<token>) and in the links of e-mails and gateway messages "
+        "(e.g. https://hadir.example.go.id)")
+    letters_signer: Literal["local", "pkcs12", "pkcs11"] = Field(
+        "local", description="where officials' signing keys are: 'local' (the CA folder of "
+        "`hadir-cloud letters ca init`), 'pkcs12' (a folder of <nip>.p12 files), 'pkcs11' (a "
+        "token); see letters/signing.py")
+    letters_ca_dir: Path | None = Field(
+        None, description="the local CA folder (letters_signer 'local')")
+    letters_keystore_dir: Path | None = Field(
+        None, description="folder of <nip>.p12 files (letters_signer 'pkcs12')")
+    letters_keystore_passphrase_file: Path | None = Field(
+        None, description="file holding the PKCS#12 files' passphrase (letters_signer 'pkcs12')")
+    letters_trust_roots: Path | None = Field(
+        None, description="PEM file of the trusted root certificate(s) ('pkcs12', 'pkcs11')")
+    letters_crl_dir: Path | None = Field(
+        None, description="folder of *.crl files embedded in signatures ('pkcs12', 'pkcs11')")
+    letters_pkcs11_module: Path | None = Field(
+        None, description="the token's PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so")
+    letters_pkcs11_token: str | None = Field(None, description="the token's label")
+    letters_pkcs11_pin_file: Path | None = Field(None, description="file holding the token's PIN")
+    letters_rules_file: Path | None = Field(
+        None, description="the regency's letter rules (numbering, classification, JRA); "
+        "default: the shipped letters/aturan_surat.toml")
 
     def require_database_url(self) -> str:
         """The database URL, or a clear error naming the variable."""

@@ -180,6 +180,67 @@ def org_import(context: JobContext, token: str, by: str, mark_leavers: bool = Fa
     return run_org_import(url, context.job.id, token, by, mark_leavers, day)
 
 
+LETTER_KIND = "letter_sign"
+
+
+def letter_label(letter_id: int) -> str:
+    """What a signing job is called on a page."""
+    return f"Tanda tangan surat #{letter_id}"
+
+
+def run_letter_sign(url: str, job_id: int, letter_id: int, actor: str) -> dict[str, Any]:
+    """Number, render, sign and store a letter (`letters.store.sign`) with the configured
+    signer, at the signer's local time; a failure stores nothing, uses no number and is
+    recorded with its Bahasa message."""
+    from ..letters import store as letters_store
+    from ..letters.domain import LetterError
+    from ..letters.rules import RulesError, load_rules, shipped
+    from ..letters.signing import SignerError, port_from_settings
+    from ..requests import store as requests_store
+    from ..requests.kinds import KindsError, load_kinds, shipped_path
+    from ..settings import CloudSettings
+
+    with psycopg.connect(url, autocommit=True) as reporter:
+        progress.start(reporter, job_id, LETTER_KIND, letter_label(letter_id), 1)
+        try:
+            settings = CloudSettings()
+            rules = (load_rules(settings.letters_rules_file) if settings.letters_rules_file
+                     else shipped())
+            with psycopg.connect(url, autocommit=True) as conn:
+                at = datetime.now(requests_store.zone_of(conn, actor))
+                signed = letters_store.sign(conn, rules, port_from_settings(settings),
+                                            load_kinds(shipped_path()), letter_id, actor, at,
+                                            settings.portal_base_url)
+        except (LetterError, SignerError, LookupError, RulesError, KindsError) as err:
+            progress.fail(reporter, job_id, str(err))
+            raise JobError(str(err)) from err
+        except Exception as err:
+            logger.exception("job %s (signing letter %s) failed", job_id, letter_id)
+            progress.fail(reporter, job_id, f"kesalahan tak terduga: {type(err).__name__}: {err}")
+            raise
+        result = {"letter_id": letter_id, "number": signed.number,
+                  "message": f"ditandatangani, nomor {signed.number}"}
+        progress.finish(reporter, job_id, result, result["message"])
+    return result
+
+
+def letter_sign(context: JobContext, letter_id: int, actor: str) -> dict[str, Any]:
+    """Signing a letter as a job; no retries: the signer clicks again after a failure."""
+    assert context.job.id is not None
+    return run_letter_sign(context.additional_context["conninfo"], context.job.id, letter_id,
+                           actor)
+
+
+def defer_letter_sign(app: App, url: str, letter_id: int, actor: str) -> int:
+    """Queue the signing of a letter and its progress row in one transaction; the job id."""
+    task = app.tasks[f"{NAMESPACE}:{LETTER_KIND}"]
+    with psycopg.connect(url) as conn:
+        job_id: int = task.configure(connection=conn, lock=f"letter:{letter_id}").defer(
+            letter_id=letter_id, actor=actor)
+        progress.create(conn, job_id, LETTER_KIND, letter_label(letter_id))
+    return job_id
+
+
 def _wib_day(timestamp: int) -> date:
     return datetime.fromtimestamp(timestamp, ZoneInfo("Asia/Jakarta")).date()
 
@@ -198,7 +259,7 @@ def notify_collect(context: JobContext, timestamp: int) -> int:
         ways = channels.from_settings(settings)
         if ways:
             try:
-                store.send_urgent(conn, ways, now, settings.portal_url)
+                store.send_urgent(conn, ways, now, settings.portal_base_url)
             except channels.DeliveryError as err:
                 logger.warning("%s", err)
     return new
@@ -217,7 +278,7 @@ def notify_digest(context: JobContext, timestamp: int) -> int:
         logger.info("no HADIR_SMTP_HOST or HADIR_NOTIFY_WEBHOOK_URL: digests stay in the portal")
         return 0
     with psycopg.connect(context.additional_context["conninfo"], autocommit=True) as conn:
-        return store.send_digests(conn, ways, _wib_day(timestamp), settings.portal_url)
+        return store.send_digests(conn, ways, _wib_day(timestamp), settings.portal_base_url)
 
 
 def register(app: App) -> None:
@@ -225,6 +286,7 @@ def register(app: App) -> None:
     Blueprint can be added to one App only)."""
     app.task(name=f"{NAMESPACE}:{TPP_KIND}", pass_context=True, retry=False)(tpp_run)
     app.task(name=f"{NAMESPACE}:{ORG_KIND}", pass_context=True, retry=False)(org_import)
+    app.task(name=f"{NAMESPACE}:{LETTER_KIND}", pass_context=True, retry=False)(letter_sign)
     app.periodic(cron="*/10 * * * *", periodic_id="notify-collect")(
         app.task(name=f"{NAMESPACE}:notify_collect", pass_context=True, retry=False)(
             notify_collect))

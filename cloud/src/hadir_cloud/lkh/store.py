@@ -14,6 +14,7 @@ from ..tpp.calendar import OfficeCalendar
 from .domain import (
     APPROVED,
     DRAFT,
+    MAX_ACTIVITIES,
     SUBMITTED,
     Activity,
     LkhError,
@@ -108,6 +109,17 @@ def save(conn: psycopg.Connection, nip: str, day: date, activities: list[Activit
         conn.execute("INSERT INTO lkh_events (nip, day, by_user, from_state, to_state) "
                      "VALUES (%s, %s, %s, %s, %s)", (nip, day, by, state, new))
     return new
+
+
+def append(conn: psycopg.Connection, nip: str, day: date, activity: Activity, by: str,
+           today: date) -> str:
+    """Add one activity to the person's report of a day, kept (or made) a draft for them to
+    submit; LkhError when the report may no longer change or is full."""
+    with conn.transaction():
+        rep = report(conn, nip, day)
+        if len(rep.activities) >= MAX_ACTIVITIES:
+            raise LkhError(f"LKH tanggal {day:%d-%m-%Y} sudah berisi {MAX_ACTIVITIES} kegiatan")
+        return save(conn, nip, day, [*rep.activities, activity], False, by, today)
 
 
 def atasan_for(chart: Chart, nip: str, unit_id: str, day: date) -> str | None:

@@ -48,8 +48,10 @@ def index():  # type: ignore[no-untyped-def]
     days = [(d, state, store.last_day(db(), nip, d)) for d, state in
             store.recent_days(db(), nip, today)]
     waiting = len(store.queue(db(), nip)) if "atasan" in current_user.principal.roles else 0
+    from ..letters.incoming import tasks  # dispositions waiting: tasks to turn into work
+
     return render_template("lkh/index.html", days=days, today=today, state_text=STATE_TEXT,
-                           waiting=waiting)
+                           waiting=waiting, tasks=tasks(db(), nip))
 
 
 @bp.route("/lkh/<day>", endpoint="day", methods=["GET", "POST"])

@@ -162,6 +162,13 @@ def _kiosks(conn: psycopg.Connection, now: datetime) -> list[Notice]:
     return out
 
 
+def _letters(conn: psycopg.Connection, today: date, users: dict[str, str]) -> list[Notice]:
+    """Letters waiting for a paraf or a signature, incoming letters and dispositions."""
+    from ..letters.archive import notices as letter_notices
+
+    return list(letter_notices(conn, today, users))
+
+
 def notices(conn: psycopg.Connection, today: date, now: datetime) -> list[Notice]:
     """Every notice the present state gives (already recorded ones included). A collector that
     fails is logged and skipped, so one broken kind does not silence the others."""
@@ -171,7 +178,8 @@ def notices(conn: psycopg.Connection, today: date, now: datetime) -> list[Notice
         ("permohonan", lambda: _requests(conn, today, users)),
         ("lkh", lambda: _lkh(conn, today, users, chart)),
         ("disiplin", lambda: _discipline(conn, today, users, chart)),
-        ("kiosk", lambda: _kiosks(conn, now))]
+        ("kiosk", lambda: _kiosks(conn, now)),
+        ("surat", lambda: _letters(conn, today, users))]
     out: list[Notice] = []
     for name, source in sources:
         try:

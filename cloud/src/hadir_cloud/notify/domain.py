@@ -28,12 +28,17 @@ WAITING_REQUEST, DECIDED_REQUEST = "permohonan_menunggu", "permohonan_diputuskan
 WAITING_LKH, MISSING_LKH = "lkh_menunggu", "lkh_kosong"
 NEAR_SANCTION = "disiplin_mendekati_ambang"
 KIOSK_OFFLINE = "kiosk_luring"
+LETTER_TO_SIGN, LETTER_TO_INITIAL = "surat_ttd", "surat_paraf"
+DISPOSITION_IN = "disposisi_masuk"
 KIND_TEXT = {WAITING_REQUEST: N_("Permohonan menunggu keputusan Anda"),
              DECIDED_REQUEST: N_("Permohonan Anda diputuskan"),
              WAITING_LKH: N_("LKH bawahan menunggu persetujuan Anda"),
              MISSING_LKH: N_("LKH yang belum diisi"),
              NEAR_SANCTION: N_("Pegawai mendekati ambang hukuman disiplin (PP 94/2021)"),
-             KIOSK_OFFLINE: N_("Kiosk tidak terhubung")}
+             KIOSK_OFFLINE: N_("Kiosk tidak terhubung"),
+             LETTER_TO_SIGN: N_("Surat menunggu tanda tangan Anda"),
+             LETTER_TO_INITIAL: N_("Surat menunggu paraf Anda"),
+             DISPOSITION_IN: N_("Surat masuk dan disposisi untuk Anda")}
 #: kinds that cannot wait for tomorrow's digest
 URGENT_KINDS = frozenset({KIOSK_OFFLINE})
 

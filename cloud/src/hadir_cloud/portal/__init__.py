@@ -104,6 +104,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
         NOTIFY_WEBHOOK=bool(settings.notify_webhook_url),
     )
     app.config.update(overrides)
+    app.extensions["hadir_settings"] = settings
     if app.config.get("DB_POOL_SIZE", settings.portal_db_pool):
         app.extensions["hadir_pool"] = _Pools(
             app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE", settings.portal_db_pool))
@@ -199,6 +200,9 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(accounts_bp)
     app.register_blueprint(checkins_bp)
     from ..attendance.views import bp as attendance_bp
+    from ..letters.incoming_views import bp as letters_in_bp
+    from ..letters.verify_views import bp as verify_bp
+    from ..letters.views import bp as letters_bp
     from ..lkh.views import bp as lkh_bp
     from ..notify.views import bp as notify_bp
     from ..org.views import bp as org_bp
@@ -218,6 +222,9 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(review_bp)
     app.register_blueprint(requests_bp)
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(letters_bp)
+    app.register_blueprint(letters_in_bp)
+    app.register_blueprint(verify_bp)
     for endpoint in RATE_LIMITED:
         app.view_functions[endpoint] = limiter.limit(
             lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions[endpoint])

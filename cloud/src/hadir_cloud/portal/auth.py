@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired
 
 from ..users import check_password, end_sessions, principal, session_id
 from . import User, db
-from .rbac import Principal, Role
+from .rbac import Principal, Role, decide
 
 bp = Blueprint("auth", __name__)
 
@@ -38,9 +38,12 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _home(who: Principal) -> str:
-    """Where an account lands after signing in."""
-    if who.roles - {Role.PEGAWAI}:
+    """Where an account lands after signing in: today's check-ins for those who read them,
+    the letters for a records clerk (TU), else the employee's own month."""
+    if who.roles - {Role.PEGAWAI} and decide("checkins.today", who) == 200:
         return "checkins.today"
+    if Role.TU in who.roles:
+        return "letters.index"
     return "attendance.my_month"
 
 

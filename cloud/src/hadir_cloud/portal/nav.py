@@ -19,8 +19,9 @@ from .rbac import Principal, decide
 
 PEGAWAI, ATASAN, ADMIN_OPD, ADMIN_BKPSDM = "pegawai", "atasan", "admin_opd", "admin_bkpsdm"
 OPERATOR_TI, PIMPINAN, AUDITOR, ADMIN = "operator_ti", "pimpinan", "auditor", "admin"
-VERIFIKATOR = "verifikator"
-ROLES = (PEGAWAI, ATASAN, ADMIN_OPD, ADMIN_BKPSDM, OPERATOR_TI, PIMPINAN, AUDITOR, ADMIN)
+VERIFIKATOR, TU = "verifikator", "tu"
+ROLES = (PEGAWAI, ATASAN, ADMIN_OPD, ADMIN_BKPSDM, OPERATOR_TI, PIMPINAN, AUDITOR, ADMIN,
+         VERIFIKATOR, TU)
 _READERS = frozenset({ATASAN, ADMIN_OPD, ADMIN_BKPSDM, OPERATOR_TI, PIMPINAN, AUDITOR})
 _HR = frozenset({ADMIN_OPD, ADMIN_BKPSDM})
 
@@ -50,7 +51,9 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("tpp_settings.rules", _l("Aturan TPP"), frozenset({ADMIN_BKPSDM})),
     NavEntry("tpp_settings.calendar", _l("Kalender kerja"), frozenset({ADMIN_BKPSDM})),
     NavEntry("tpp_settings.schedules", _l("Jadwal kerja"), frozenset({ADMIN_BKPSDM})),
-    NavEntry("letters.index", _l("Surat"), frozenset({PEGAWAI, ATASAN, PIMPINAN})),
+    NavEntry("letters.index", _l("Surat"), frozenset({PEGAWAI, ATASAN, PIMPINAN, TU})),
+    NavEntry("letters_in.new", _l("Registrasi surat masuk"), frozenset({TU})),
+    NavEntry("letters.archive", _l("Arsip surat"), frozenset({TU, PIMPINAN, AUDITOR})),
     NavEntry("org.index", _l("Organisasi"), frozenset({ADMIN_BKPSDM})),
     NavEntry("accounts.people", _l("Akun pegawai"), frozenset({ADMIN_OPD, ADMIN_BKPSDM})),
     NavEntry("punches.index", _l("Mesin sidik jari"), frozenset({ADMIN_BKPSDM, OPERATOR_TI})),
@@ -66,7 +69,7 @@ ROLE_LABELS: dict[str, LazyString] = {
     PEGAWAI: _l("Pegawai"), ATASAN: _l("Atasan"), ADMIN_OPD: _l("Admin OPD"),
     ADMIN_BKPSDM: _l("Admin BKPSDM"), OPERATOR_TI: _l("Operator TI"),
     PIMPINAN: _l("Pimpinan"), AUDITOR: _l("Auditor"), ADMIN: _l("Administrator"),
-    VERIFIKATOR: _l("Verifikator"),
+    VERIFIKATOR: _l("Verifikator"), TU: _l("Tata Usaha"),
 }
 
 

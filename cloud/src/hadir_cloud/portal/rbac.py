@@ -86,6 +86,9 @@ _REVIEWERS = frozenset({Role.ATASAN, Role.VERIFIKATOR, Role.ADMIN_OPD, Role.ADMI
 #: who decides requests: supervisors (and their Plt/Plh) and BKPSDM
 _APPROVERS = frozenset({Role.ATASAN, Role.ADMIN_BKPSDM})
 
+#: who registers incoming mail: TU (tata usaha) and the first administrators
+_MAIL_CLERKS = frozenset({Role.TU, Role.ADMIN})
+
 #: endpoint → who may open it. Every route of the app must be here (a test holds it).
 PERMISSIONS: dict[str, Rule] = {
     "static": Access.PUBLIC,
@@ -178,6 +181,32 @@ PERMISSIONS: dict[str, Rule] = {
     "tokens.index": frozenset({Role.OPERATOR_TI, Role.ADMIN}),
     "tokens.create": frozenset({Role.OPERATOR_TI, Role.ADMIN}),
     "tokens.revoke": frozenset({Role.OPERATOR_TI, Role.ADMIN}),
+    # letters: every account reaches its inboxes, drafts and the archive; what it may see or
+    # do on a letter is checked in the views (letters/archive.py: access classes, the chain
+    # and recipients) and by the domain (the one the letter waits for)
+    "letters.index": Access.SIGNED_IN,
+    "letters.new": Access.SIGNED_IN,
+    "letters.edit": Access.SIGNED_IN,
+    "letters.show": Access.SIGNED_IN,
+    "letters.act": Access.SIGNED_IN,
+    "letters.sign": Access.SIGNED_IN,
+    "letters.job": Access.SIGNED_IN,
+    "letters.job_progress": Access.SIGNED_IN,
+    "letters.preview": Access.SIGNED_IN,
+    "letters.download": Access.SIGNED_IN,
+    "letters.archive": Access.SIGNED_IN,
+    # incoming mail: TU registers (within its units); recipients dispose and act (checked in
+    # the views and the domain)
+    "letters_in.new": _MAIL_CLERKS,
+    "letters_in.show": Access.SIGNED_IN,
+    "letters_in.dispose": Access.SIGNED_IN,
+    "letters_in.finish": Access.SIGNED_IN,
+    "letters_in.to_lkh": Access.SIGNED_IN,
+    "letters_in.scan": Access.SIGNED_IN,
+    "letters_in.sheet": Access.SIGNED_IN,
+    # what a letter's QR code opens, and the upload form: anyone, no login
+    "verify.token": Access.PUBLIC,
+    "verify.index": Access.PUBLIC,
     # a session with an attendance role, or a bearer token with the checkins:read scope
     "checkins.api_checkins": Access.PUBLIC,
 }

@@ -28,6 +28,9 @@ Plain data in, plain data out; no database. Decisions written down here:
 - A `bkpsdm` step is decided by anyone with the admin_bkpsdm role (`Org.bkpsdm`), not the
   requester, not away. A supervisor step with nobody left above (the Sekda's own leave: the
   Bupati is not in Hadir) falls to BKPSDM too, the PPK's delegated office.
+- A request made by a signed order (a surat tugas names its people: `by_order`) is filed and
+  approved in the same moment by the official who signed the order, the order's number the
+  note of both moves: the order is the approval, so the chain's approvers are not asked.
 - Times are the office's local time; the day of a decision is `at.date()`.
 """
 
@@ -354,3 +357,19 @@ def cancel(req: Request, actor: str, at: datetime, note: str = "") -> Request:
     """The employee withdraws the request before its final decision."""
     to = _check(req, Move.BATALKAN, actor)
     return _record(req, Move.BATALKAN, actor, at, to, note)
+
+
+def by_order(req: Request, actor: str, at: datetime, chain: Iterable[str], basis: str,
+             problems: Iterable[str] = ()) -> Request:
+    """A draft filed and approved at once by a signed order (see the module's rules): its
+    submission and its approval recorded as `actor`'s, with the order's number as the note."""
+    found = list(problems)
+    if found:
+        raise RequestError(f"permohonan dari {basis} tidak dapat dibuat: " + "; ".join(found))
+    steps = tuple(chain)
+    if req.state is not State.DRAF or not steps or not basis.strip():
+        raise MoveError("hanya draf dengan langkah persetujuan dan nomor surat perintah yang "
+                        "dapat disetujui oleh surat perintah")
+    filed = _record(req, Move.AJUKAN, actor, at, State.DIAJUKAN, basis, chain=steps,
+                    step=len(steps) - 1)
+    return _record(filed, Move.SETUJUI, actor, at, State.DISETUJUI, basis)

@@ -35,6 +35,7 @@ from .domain import (
     State,
     approve,
     approvers,
+    by_order,
     cancel,
     edit,
     new_request,
@@ -235,6 +236,29 @@ def decide(conn: psycopg.Connection, kinds: KindSet, request_id: str, move: Move
             act = {Move.SETUJUI: approve, Move.KEMBALIKAN: send_back, Move.TOLAK: reject}[move]
             after = act(before, actor, at, org, note)
         save(conn, before, after, kind)
+    return after
+
+
+def file_by_order(conn: psycopg.Connection, kinds: KindSet, nip: str, start: date, end: date,
+                  place: Place, reason: str, actor: str, at: datetime, basis: str) -> Request:
+    """A dinas luar for `nip` approved by a signed order (a surat tugas, `basis` its number):
+    checked like any request of the kind, then saved through `save`, so the absence the TPP
+    engine reads and the delivery to the kiosks of the place follow as for any approval.
+    Runs in the caller's transaction (a savepoint)."""
+    tpp_store.employee(conn, nip)
+    kind = next((k for k in kinds.kind if k.absence == "dl" and k.needs_place), None)
+    if kind is None:
+        raise RequestError("jenis dinas luar (absence 'dl' dengan tempat) tidak ada di berkas "
+                           "jenis permohonan")
+    draft = new_request("", nip, kind.code, start, end, at, reason=reason,
+                        attachments=frozenset(a.code for a in kind.attachments), place=place)
+    cal = calendar_of(conn, nip, start, end)
+    approved = by_order(draft, actor, at, kind.chain, basis, problems_of(draft, kind, cal, None))
+    # stored as submitted, then moved: `save` writes the absence and the trigger the delivery
+    submitted = replace(approved, state=State.DIAJUKAN, events=approved.events[:-1])
+    stored = create(conn, submitted)
+    after = replace(approved, id=stored.id)
+    save(conn, stored, after, kind)
     return after
 
 
