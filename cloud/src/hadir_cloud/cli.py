@@ -92,6 +92,23 @@ def db_status() -> None:
         click.echo(f"  {'✓' if eng else '·'} {name}" + (f" [{eng}]" if eng else " (belum)"))
 
 
+@db.command("grafana-login")
+@click.option("--password-file", required=True, type=click.File("r"),
+              help="File (or - for stdin) holding grafana_reader's password (Grafana's "
+              "data source reads the same file).")
+def db_grafana_login(password_file: click.utils.LazyFile) -> None:
+    """Let Grafana's role grafana_reader log in (SELECT on the boards' views only)."""
+    from .db.roles import RoleError, grafana_login
+
+    try:
+        grafana_login(_conninfo(), password_file.read().strip())
+    except psycopg.OperationalError as err:
+        raise click.ClickException(f"basis data tidak dapat dihubungi: {err}") from err
+    except RoleError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo("grafana_reader dapat masuk dengan kata sandi dari berkas itu")
+
+
 @main.group()
 def office() -> None:
     """Offices (kantor) with their time zone and geofence."""
