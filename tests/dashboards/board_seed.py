@@ -275,3 +275,16 @@ def seed_fleet(conn: psycopg.Connection) -> None:
             "raw, raw_sha256, seen_count) VALUES (%s, %s, 't', 'kiosk-a', %s, %s, %s, %s)",
             (now - timedelta(hours=2), now - timedelta(minutes=minutes_ago), reason,
              bytes([i]), bytes([i]) * 32, seen))
+
+
+def seed_all(url: str) -> None:
+    """Migrations, the regency, November, today, the fleet, and November's TPP run."""
+    from hadir_cloud.db.migrate import upgrade
+
+    upgrade(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        seed_reference(conn)
+        seed_month(conn)
+        seed_today(conn)
+        seed_fleet(conn)
+    store.run_month(url, MONTH, None, "tes", workers=1)

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-import psycopg
 import pytest
 
 HERE = Path(__file__).resolve().parent
@@ -32,24 +31,11 @@ def build() -> ModuleType:
     return _load_build()
 
 
-def seed_all(url: str) -> None:
-    """Migrations, the regency, November, today, the fleet, and November's TPP run."""
-    import board_seed
-    from hadir_cloud.db.migrate import upgrade
-    from hadir_cloud.tpp import store
-
-    upgrade(url)
-    with psycopg.connect(url, autocommit=True) as conn:
-        board_seed.seed_reference(conn)
-        board_seed.seed_month(conn)
-        board_seed.seed_today(conn)
-        board_seed.seed_fleet(conn)
-    store.run_month(url, board_seed.MONTH, None, "tes", workers=1)
-
-
 @pytest.fixture(scope="module")
 def board_db(postgres) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A seeded database on plain PostgreSQL for the module."""
+    from board_seed import seed_all
+
     url = postgres.create_database()
     seed_all(url)
     yield url

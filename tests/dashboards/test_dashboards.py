@@ -414,9 +414,7 @@ def test_the_deployment_lets_grafana_reader_log_in(tmp_path: Path):
 def test_every_panel_on_timescaledb(timescale_db: str, build, board_db: str):
     """The same seed on TimescaleDB (continuous aggregates, real-time aggregation): every panel
     returns what it returns on plain PostgreSQL."""
-    from conftest import seed_all
-
-    seed_all(timescale_db)
+    S.seed_all(timescale_db)
     for name, b in build.dashboards().items():
         for window in (NOV_WIB,):
             with psycopg.connect(board_db) as plain, psycopg.connect(timescale_db) as ts:

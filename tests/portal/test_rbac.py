@@ -67,6 +67,12 @@ def expected(path_kind: str, role: str | None) -> int:
     if path_kind in ("org_index", "tpp_rules", "tpp_calendar", "tpp_schedules",
                      "tpp_schedule_new"):
         return 200 if role in {"admin", "admin_bkpsdm"} else 403
+    if path_kind == "board":
+        return 200 if role in {"admin", "admin_bkpsdm", "pimpinan"} else 403
+    if path_kind in ("board_opd", "board_unit"):  # no such OPD or unit here
+        return 404 if role in {"admin", "admin_bkpsdm", "pimpinan"} else 403
+    if path_kind == "ratings":
+        return 200 if role in {"admin", "admin_bkpsdm"} else 403
     if path_kind == "punches_index":
         return 200 if role in {"admin", "admin_bkpsdm", "operator_ti"} else 403
     if path_kind == "org_job":  # no such import job here
@@ -165,7 +171,9 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "person_a": f"/rekap/pegawai/{NIP_A}",
             "person_b": f"/rekap/pegawai/{NIP_B}", "review_queue": "/tinjauan",
             "review_history": "/tinjauan/riwayat?keputusan=rejected",
-            "reference_b": f"/tinjauan/foto-referensi/{NIP_B}.jpg"}
+            "reference_b": f"/tinjauan/foto-referensi/{NIP_B}.jpg",
+            "board": "/dasbor/", "board_opd": "/dasbor/opd/tidak-ada",
+            "board_unit": "/dasbor/unit/tidak-ada", "ratings": "/dasbor/penilaian"}
 
 
 #: endpoint → the path kinds above that reach it (every route of the app must be here)
@@ -208,7 +216,10 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "tpp_settings.calendar_seed": [], "tpp_settings.schedule_edit": [],
                # the decision (a POST): tests/portal/test_review_pages.py
                "review.queue": ["review_queue"], "review.history": ["review_history"],
-               "review.reference_photo": ["reference_b"], "review.decide": []}
+               "review.reference_photo": ["reference_b"], "review.decide": [],
+               # the leaders' board and the ratings import: tests/portal/test_leader_board.py
+               "dashboards.index": ["board"], "dashboards.opd": ["board_opd"],
+               "dashboards.unit": ["board_unit"], "dashboards.ratings": ["ratings"]}
 
 
 def test_every_route_is_declared_and_in_the_access_matrix(portal):

@@ -12,6 +12,7 @@ from typing import TypeVar
 import click
 import psycopg
 
+from .dashboards.cli import kinerja
 from .devices.cli import register as register_fleet
 from .jobs.cli import register as register_jobs
 from .org.cli import org
@@ -466,5 +467,6 @@ main.add_command(tpp)
 main.add_command(org)
 main.add_command(permohonan)
 main.add_command(punches)
+main.add_command(kinerja)
 register_fleet(main, device, _connect)
 register_jobs(main)

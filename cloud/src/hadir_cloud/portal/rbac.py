@@ -86,6 +86,11 @@ _REVIEWERS = frozenset({Role.ATASAN, Role.VERIFIKATOR, Role.ADMIN_OPD, Role.ADMI
 #: who decides requests: supervisors (and their Plt/Plh) and BKPSDM
 _APPROVERS = frozenset({Role.ATASAN, Role.ADMIN_BKPSDM})
 
+#: the leaders' board: leadership and regency HR (every OPD, unit and person)
+_LEADERS = frozenset({Role.PIMPINAN, Role.ADMIN_BKPSDM, Role.ADMIN})
+#: IT's fleet console: kiosks, their broker logins, config, commands and face enrolment
+_FLEET = frozenset({Role.OPERATOR_TI, Role.ADMIN})
+
 #: endpoint → who may open it. Every route of the app must be here (a test holds it).
 PERMISSIONS: dict[str, Rule] = {
     "static": Access.PUBLIC,
@@ -169,6 +174,12 @@ PERMISSIONS: dict[str, Rule] = {
     "requests.cancel": Access.SIGNED_IN,
     "requests.inbox": _APPROVERS,
     "requests.decide": _APPROVERS,
+    # the leaders' board (drill-down OPD → unit → person; a person's month is the recap's), and
+    # the import of performance ratings (regency HR)
+    "dashboards.index": _LEADERS,
+    "dashboards.opd": _LEADERS,
+    "dashboards.unit": _LEADERS,
+    "dashboards.ratings": _TPP_HR,
     # a session with an attendance role, or a bearer token with the checkins:read scope
     "checkins.api_checkins": Access.PUBLIC,
 }
