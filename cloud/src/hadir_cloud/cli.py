@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -150,26 +149,26 @@ def device() -> None:
 def device_add(device_id: str, public_key: str, office_id: str, mosquitto_passwd: Path | None,
                mosquitto_acl: Path | None, password_file: Path | None) -> None:
     """Register a kiosk's public key (and its broker credentials)."""
-    from .devices import RegistrationError, add_device, write_broker_credentials
+    from .devices import RegistrationError
+    from .devices.registration import BrokerFiles, register
 
     with _connect() as conn:
         try:
-            add_device(conn, device_id, public_key.strip(), office_id)
+            files = password = None
             if mosquitto_passwd or mosquitto_acl:
                 if not (mosquitto_passwd and mosquitto_acl):
                     raise RegistrationError("--mosquitto-passwd dan --mosquitto-acl harus bersama")
+                files = BrokerFiles(mosquitto_passwd, mosquitto_acl)
                 if password_file and password_file.exists():
                     password = password_file.read_text().strip()
-                else:
-                    password = secrets.token_urlsafe(24)
-                    if password_file:
-                        password_file.write_text(password)
-                        password_file.chmod(0o600)
-                    else:
-                        click.echo(f"kata sandi broker: {password}")
-                write_broker_credentials(device_id, password, mosquitto_passwd, mosquitto_acl)
+            made = register(conn, device_id, public_key, office_id, files, password)
         except RegistrationError as err:
             raise click.ClickException(str(err)) from err
+    if made and password_file:
+        password_file.write_text(made)
+        password_file.chmod(0o600)
+    elif made:
+        click.echo(f"kata sandi broker: {made}")
     click.echo(f"kiosk {device_id} terdaftar di {office_id}")
 
 
@@ -198,21 +197,16 @@ def device_revoke(device_id: str, mosquitto_passwd: Path, mosquitto_acl: Path,
     """Disable a kiosk and remove its broker login and ACL; on reload the broker cuts it off."""
     import shlex
 
-    from .devices import (
-        RegistrationError,
-        disable_device,
-        reload_broker,
-        remove_broker_credentials,
-    )
+    from .devices import RegistrationError
+    from .devices.registration import BrokerFiles, revoke
 
     if broker_pid is not None and reload_cmd:
         raise click.UsageError("pilih salah satu: --broker-pid atau --reload-cmd")
+    files = BrokerFiles(mosquitto_passwd, mosquitto_acl, broker_pid,
+                        tuple(shlex.split(reload_cmd)) if reload_cmd else ())
     with _connect() as conn:
         try:
-            disable_device(conn, device_id)  # first: from now on its events are held
-            removed = remove_broker_credentials(device_id, mosquitto_passwd, mosquitto_acl)
-            if broker_pid is not None or reload_cmd:
-                reload_broker(broker_pid, shlex.split(reload_cmd) if reload_cmd else None)
+            removed = revoke(conn, device_id, files)
         except RegistrationError as err:
             raise click.ClickException(str(err)) from err
     click.echo(f"kiosk {device_id} dicabut: nonaktif; dihapus dari broker: "

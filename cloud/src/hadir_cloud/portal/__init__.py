@@ -196,6 +196,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(checkins_bp)
     from ..attendance.views import bp as attendance_bp
     from ..dashboards.views import bp as dashboards_bp
+    from ..devices.views import bp as devices_bp
     from ..lkh.views import bp as lkh_bp
     from ..notify.views import bp as notify_bp
     from ..org.views import bp as org_bp
@@ -215,6 +216,7 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(review_bp)
     app.register_blueprint(requests_bp)
     app.register_blueprint(dashboards_bp)
+    app.register_blueprint(devices_bp)
     for endpoint in RATE_LIMITED:
         app.view_functions[endpoint] = limiter.limit(
             lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions[endpoint])

@@ -180,6 +180,20 @@ PERMISSIONS: dict[str, Rule] = {
     "dashboards.opd": _LEADERS,
     "dashboards.unit": _LEADERS,
     "dashboards.ratings": _TPP_HR,
+    # IT's fleet console: regency HR may look (the list, a kiosk, a command's reply); only IT
+    # registers, configures, commands, disables, revokes and enrols faces
+    "devices.index": _FLEET | {Role.ADMIN_BKPSDM},
+    "devices.show": _FLEET | {Role.ADMIN_BKPSDM},
+    "devices.command_reply": _FLEET | {Role.ADMIN_BKPSDM},
+    "devices.new": _FLEET,
+    "devices.config": _FLEET,
+    "devices.command": _FLEET,
+    "devices.disable": _FLEET,
+    "devices.enable": _FLEET,
+    "devices.revoke": _FLEET,
+    "devices.faces": _FLEET,
+    "devices.face_job": _FLEET,
+    "devices.face_job_progress": _FLEET,
     # a session with an attendance role, or a bearer token with the checkins:read scope
     "checkins.api_checkins": Access.PUBLIC,
 }
