@@ -4,6 +4,8 @@
 (function () {
   "use strict";
   var COLOURS = ["#137333", "#e8a317", "#c5221f", "#80868b"]; // sehat, perhatian, luring, lain
+  // how bad a health level is: a disabled or never-seen kiosk (3) counts least
+  function severity(level) { return level === 3 ? -1 : level; }
 
   function draw(el) {
     var kiosks = JSON.parse(document.getElementById("fleet-data").textContent);
@@ -13,8 +15,8 @@
     var offices = {};
     kiosks.forEach(function (k) {
       var key = k.lat + "," + k.lon;
-      var o = offices[key] = offices[key] || { lat: k.lat, lon: k.lon, name: k.office, level: 0, kiosks: [] };
-      o.level = Math.max(o.level, k.level);
+      var o = offices[key] = offices[key] || { lat: k.lat, lon: k.lon, name: k.office, level: 3, kiosks: [] };
+      if (severity(k.level) > severity(o.level)) { o.level = k.level; }
       o.kiosks.push(k);
     });
     var points = [];
