@@ -60,6 +60,10 @@ def localtime(value: datetime | None, tz: str | None = None) -> str:
     return f"{value.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {ZONES[zone]}"
 
 
+def _health_text(key: str) -> str:
+    return _(HEALTH[key][0])
+
+
 def _settings() -> CloudSettings:
     return CloudSettings()
 
@@ -98,7 +102,7 @@ def index():  # type: ignore[no-untyped-def]
     rows = console.kiosks(db())
     markers = [{"id": r["device_id"], "office": r["office_name"], "lat": r["lat"],
                 "lon": r["lon"], "health": r["health"], "level": r["health_level"],
-                "text": _(HEALTH[r["health"]][0]),
+                "text": _health_text(r["health"]),
                 "url": url_for("devices.show", device_id=r["device_id"])}
                for r in rows if r["lat"] is not None and r["lon"] is not None]
     counts = {h: sum(1 for r in rows if r["health"] == h) for h in HEALTH}
