@@ -242,9 +242,11 @@ def broker() -> None:
               help="Broker user of the fleet monitor.")
 @click.option("--cli", "cli_user", default="cli", show_default=True,
               help="Broker user of this CLI (device config|command, gallery publish).")
+@click.option("--portal", "portal_user", default="portal", show_default=True,
+              help="Broker user of the portal's fleet console (HADIR_CLI_BROKER_USERNAME there).")
 @click.option("--example", is_flag=True,
               help="Print deploy/mosquitto/acl.example instead (default users, one kiosk).")
-def broker_acl(ingest_users: tuple[str, ...], fleet_user: str, cli_user: str,
+def broker_acl(ingest_users: tuple[str, ...], fleet_user: str, cli_user: str, portal_user: str,
                example: bool) -> None:
     """Print the cloud users' ACL: start the broker's acl_file with it."""
     from .devices import CLOUD_USERS, cloud_acl, example_acl
@@ -253,7 +255,7 @@ def broker_acl(ingest_users: tuple[str, ...], fleet_user: str, cli_user: str,
         click.echo(example_acl(), nl=False)
         return
     click.echo(cloud_acl({"ingest": ingest_users or CLOUD_USERS["ingest"], "fleet": fleet_user,
-                          "cli": cli_user}), nl=False)
+                          "cli": (cli_user, portal_user)}), nl=False)
 
 
 @main.group("cloud-key")
