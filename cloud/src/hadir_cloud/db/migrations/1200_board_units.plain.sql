@@ -12,7 +12,7 @@ SELECT date_bin(INTERVAL '1 hour', captured_at, TIMESTAMPTZ '2000-01-01 00:00:00
  WHERE method = 'face' OR NOT review_required
  GROUP BY 1, 2;
 
--- a person's hours of one day: the view's filter on (employee_id, bucket) reaches this index
+-- a person's hours of one day: the boards' filter on (employee_id, bucket) reaches this index
 -- (date_bin is immutable; the expression is the view's, to the letter)
 CREATE INDEX checkins_employee_hour ON checkins
     (employee_id, date_bin(INTERVAL '1 hour', captured_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'));

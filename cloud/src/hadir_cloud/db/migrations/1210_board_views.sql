@@ -14,165 +14,206 @@
 --   libur | izin | sakit | cuti | dl | tugas_belajar | hadir | tk | belum_masuk
 -- `belum_masuk` is today's "no record yet" while the counted hours (until checkout_close) last;
 -- `tk` is a past day (or today after checkout_close) without any counted record.
+--
+-- How it is computed: a filter on `day` reaches the day series; for each day the lateral
+-- subquery works out the offices' calendar, the schedules and rule sets once (materialized),
+-- the people of that day, then each person's check-ins, absence and LKH through indexes.
+-- `OFFSET 0` keeps the planner from pulling the day's work apart. A month of the whole
+-- regency is read from attendance_unit_days (migration 1211), refreshed by a job.
 CREATE VIEW attendance_person_daily AS
-SELECT d.day,
-       e.nip,
-       e.name,
-       p.unit_id,
-       bu.opd_id,
-       p.office_id,
-       o.tz,
-       p.schedule_group,
-       p.staff_kind,
-       d.day = t.local_today AS today,
-       w.working,
-       w.ramadan,
-       a.kind AS absence_kind,
-       sch.schedule_id,
-       sch.start_at,
-       sch.end_at,
-       c.first_in,
-       c.last_out,
-       CASE WHEN v.status = 'hadir' THEN v.late_minutes END AS late_minutes,
-       CASE WHEN v.status = 'hadir' THEN v.early_minutes END AS early_minutes,
-       v.status,
-       CASE WHEN v.status = 'hadir' THEN
-           CASE WHEN c.first_in IS NULL THEN rs.content -> 'late' ->> 'no_record'
-                WHEN v.late_minutes > coalesce((rs.content ->> 'grace_minutes')::int, 0) THEN
-                    (SELECT tier ->> 'code' FROM jsonb_array_elements(rs.content -> 'late' -> 'tiers') tier
-                      WHERE v.late_minutes >= (tier ->> 'min_from')::int
-                        AND (tier ->> 'min_to' IS NULL OR v.late_minutes <= (tier ->> 'min_to')::int)
-                      LIMIT 1)
-           END
-       END AS late_code,
-       CASE WHEN v.status = 'hadir' THEN
-           CASE WHEN c.last_out IS NULL THEN
-                    CASE WHEN v.counted_hours_over THEN rs.content -> 'early' ->> 'no_record' END
-                WHEN v.early_minutes > 0 THEN
-                    (SELECT tier ->> 'code' FROM jsonb_array_elements(rs.content -> 'early' -> 'tiers') tier
-                      WHERE v.early_minutes >= (tier ->> 'min_from')::int
-                        AND (tier ->> 'min_to' IS NULL OR v.early_minutes <= (tier ->> 'min_to')::int)
-                      LIMIT 1)
-           END
-       END AS early_code,
-       l.status AS lkh_status
+SELECT d.day, x.nip, x.name, x.unit_id, x.opd_id, x.office_id, x.tz, x.schedule_group,
+       x.staff_kind, x.today, x.working, x.ramadan, x.absence_kind, x.schedule_id, x.start_at,
+       x.end_at, x.first_in, x.last_out, x.late_minutes, x.early_minutes, x.status, x.late_code,
+       x.early_code, x.lkh_status
   FROM (SELECT g::date AS day
           FROM generate_series((SELECT coalesce(min(join_date), current_date) FROM employees),
                                (now() AT TIME ZONE 'Asia/Jayapura')::date, INTERVAL '1 day') g) d
-  JOIN employees e ON e.join_date <= d.day AND (e.leave_date IS NULL OR d.day <= e.leave_date)
-  -- the record the person had that day (as tpp/store.py `_EMP_SQL`)
-  LEFT JOIN LATERAL (
-        SELECT ep.unit_id, ep.office_id, ep.schedule_group, ep.staff_kind
-          FROM employee_periods ep
-         WHERE ep.nip = e.nip AND ep.valid_from <= d.day
-         ORDER BY ep.valid_from DESC LIMIT 1) pp ON true
-  CROSS JOIN LATERAL (
-        SELECT coalesce(pp.unit_id, e.unit_id) AS unit_id,
-               coalesce(pp.office_id, e.office_id) AS office_id,
-               coalesce(pp.schedule_group, e.schedule_group) AS schedule_group,
-               coalesce(pp.staff_kind, e.staff_kind) AS staff_kind) p
-  JOIN offices o ON o.id = p.office_id
-  JOIN board_units bu ON bu.unit_id = p.unit_id
-  CROSS JOIN LATERAL (
-        SELECT (now() AT TIME ZONE o.tz)::date AS local_today,
+ CROSS JOIN LATERAL (
+    WITH
+    -- each office on this day: its local today and clock, the UTC bounds of its local day, the
+    -- calendar (tpp/calendar.py: the last 'masuk', 'tutup' or 'libur_daerah' entry decides,
+    -- the office's own over the general ones; else a holiday or cuti bersama makes the day
+    -- free; else the work week), Ramadan
+    office_day AS MATERIALIZED (
+        SELECT o.id AS office_id, o.tz,
+               (now() AT TIME ZONE o.tz)::date AS local_today,
                (now() AT TIME ZONE o.tz)::time AS local_time,
                (d.day::timestamp AT TIME ZONE o.tz) AS day_from,
-               ((d.day + 1)::timestamp AT TIME ZONE o.tz) AS day_to) t
-  -- the office's calendar (tpp/calendar.py): the last 'masuk', 'tutup' or 'libur_daerah'
-  -- entry decides (the office's own entries over the general ones), else any holiday or cuti
-  -- bersama makes the day free, else the office's work week
-  CROSS JOIN LATERAL (
-        SELECT CASE
+               ((d.day + 1)::timestamp AT TIME ZONE o.tz) AS day_to,
+               CASE
                  WHEN ov.masuk IS NOT NULL THEN ov.masuk
                  WHEN EXISTS (SELECT 1 FROM calendar_days k
                                WHERE k.day = d.day AND (k.office_id IS NULL OR k.office_id = o.id))
                    THEN false
-                 ELSE extract(isodow FROM d.day) <= coalesce(
-                          (SELECT oc.workweek FROM office_calendars oc WHERE oc.office_id = o.id), 5)
+                 ELSE extract(isodow FROM d.day) <= coalesce(oc.workweek, 5)
                END AS working,
                EXISTS (SELECT 1 FROM ramadan_periods rp
                         WHERE d.day BETWEEN rp.start_date AND rp.end_date) AS ramadan
-          FROM (SELECT bool_and(k.kind = 'masuk') AS masuk
+          FROM offices o
+          LEFT JOIN office_calendars oc ON oc.office_id = o.id
+          CROSS JOIN LATERAL (
+                SELECT bool_and(k.kind = 'masuk') AS masuk
                   FROM calendar_days k
                  WHERE k.day = d.day AND k.kind IN ('masuk', 'tutup', 'libur_daerah')
                    AND (k.office_id = o.id
                         OR (k.office_id IS NULL AND NOT EXISTS (
                               SELECT 1 FROM calendar_days k2
                                WHERE k2.day = d.day AND k2.office_id = o.id
-                                 AND k2.kind IN ('masuk', 'tutup', 'libur_daerah'))))) ov) w
-  -- the schedule in force for the group (latest effective_from) and the day's variant
-  -- (tpp/schedule.py `Schedule.hours_for`)
-  LEFT JOIN LATERAL (
-        SELECT x.schedule_id,
-               (x.hours ->> 'checkin_open')::time AS checkin_open,
-               (x.hours ->> 'start')::time AS start_at,
-               (x.hours ->> 'end')::time AS end_at,
-               (x.hours ->> 'checkout_close')::time AS checkout_close
-          FROM (SELECT s.id AS schedule_id,
-                       coalesce(CASE WHEN w.ramadan AND extract(isodow FROM d.day) = 5
-                                     THEN s.hours -> 'ramadan_friday' END,
-                                CASE WHEN w.ramadan AND extract(isodow FROM d.day) = 6
-                                     THEN s.hours -> 'ramadan_saturday' END,
-                                CASE WHEN w.ramadan THEN s.hours -> 'ramadan' END,
-                                CASE WHEN extract(isodow FROM d.day) = 5 THEN s.hours -> 'friday' END,
-                                CASE WHEN extract(isodow FROM d.day) = 6 THEN s.hours -> 'saturday' END,
-                                s.hours -> 'normal') AS hours
-                  FROM work_schedules s
-                 WHERE s.group_name = p.schedule_group AND s.effective_from <= d.day
-                   AND (s.effective_to IS NULL OR d.day <= s.effective_to)
-                 ORDER BY s.effective_from DESC LIMIT 1) x) sch ON true
-  -- the rule set in force for the regency and staff kind (tpp/rules.py `RuleBook.for_day`)
-  LEFT JOIN LATERAL (
-        SELECT r.content FROM tpp_rulesets r
-         WHERE r.regency = bu.regency AND p.staff_kind = ANY (r.staff_kinds)
-           AND r.effective_from <= d.day AND (r.effective_to IS NULL OR d.day <= r.effective_to)
-         ORDER BY r.effective_from DESC, r.version DESC LIMIT 1) rs ON true
-  -- an approved absence covering the day (the first by start date, then reference)
-  LEFT JOIN LATERAL (
-        SELECT ab.kind FROM absences ab
-         WHERE ab.nip = e.nip AND ab.status = 'disetujui'
-           AND ab.start_date <= d.day AND ab.end_date >= d.day
-         ORDER BY ab.start_date, ab.ref LIMIT 1) a ON true
-  -- the first check-in and last check-out of the local day within the counted hours
-  -- (checkin_open .. checkout_close); a NIP check-in counts once a reviewer accepted it
-  LEFT JOIN LATERAL (
-        SELECT min(x.first_in) FILTER (WHERE sch.checkin_open IS NULL
-                   OR (x.first_in AT TIME ZONE o.tz)::time BETWEEN sch.checkin_open AND sch.checkout_close)
-                   AS first_in,
-               max(x.last_out) FILTER (WHERE sch.checkin_open IS NULL
-                   OR (x.last_out AT TIME ZONE o.tz)::time BETWEEN sch.checkin_open AND sch.checkout_close)
-                   AS last_out
-          FROM (SELECT h.first_in, h.last_out FROM checkins_hourly h
-                 WHERE h.employee_id = e.nip AND h.bucket >= t.day_from AND h.bucket < t.day_to
+                                 AND k2.kind IN ('masuk', 'tutup', 'libur_daerah'))))) ov
+    ),
+    -- the day's hours of every schedule group (tpp/schedule.py: the schedule in force with the
+    -- latest effective_from, its Friday/Saturday/Ramadan variant), and the grace and TL/PSW
+    -- tiers of every regency and staff kind (tpp/rules.py: latest effective_from, then version)
+    book AS MATERIALIZED (
+        SELECT (SELECT jsonb_object_agg(x.group_name, x.hours || jsonb_build_object('schedule_id', x.id))
+                  FROM (SELECT DISTINCT ON (s.group_name) s.group_name, s.id,
+                               coalesce(CASE WHEN ram.is_on AND extract(isodow FROM d.day) = 5
+                                             THEN s.hours -> 'ramadan_friday' END,
+                                        CASE WHEN ram.is_on AND extract(isodow FROM d.day) = 6
+                                             THEN s.hours -> 'ramadan_saturday' END,
+                                        CASE WHEN ram.is_on THEN s.hours -> 'ramadan' END,
+                                        CASE WHEN extract(isodow FROM d.day) = 5
+                                             THEN s.hours -> 'friday' END,
+                                        CASE WHEN extract(isodow FROM d.day) = 6
+                                             THEN s.hours -> 'saturday' END,
+                                        s.hours -> 'normal') AS hours
+                          FROM work_schedules s
+                         CROSS JOIN (SELECT EXISTS (SELECT 1 FROM ramadan_periods rp
+                                      WHERE d.day BETWEEN rp.start_date AND rp.end_date) AS is_on) ram
+                         WHERE s.effective_from <= d.day
+                           AND (s.effective_to IS NULL OR d.day <= s.effective_to)
+                         ORDER BY s.group_name, s.effective_from DESC) x) AS schedules,
+               (SELECT jsonb_object_agg(x.k, x.rules)
+                  FROM (SELECT DISTINCT ON (r.regency, kind) r.regency || '|' || kind AS k,
+                               jsonb_build_object('grace', r.content -> 'grace_minutes',
+                                                  'late', r.content -> 'late',
+                                                  'early', r.content -> 'early') AS rules
+                          FROM tpp_rulesets r CROSS JOIN unnest(r.staff_kinds) kind
+                         WHERE r.effective_from <= d.day
+                           AND (r.effective_to IS NULL OR d.day <= r.effective_to)
+                         ORDER BY r.regency, kind, r.effective_from DESC, r.version DESC) x) AS rulebook
+    ),
+    -- who was employed that day and the record each had (employee_periods, as tpp/store.py
+    -- `_EMP_SQL`; before a person's first period, and without one, their record now)
+    people AS MATERIALIZED (
+        SELECT e.nip, e.name, ep.unit_id, bu.opd_id, ep.office_id, od.tz, ep.schedule_group,
+               ep.staff_kind, od.local_today, od.local_time, od.day_from, od.day_to,
+               od.working, od.ramadan,
+               book.schedules -> ep.schedule_group AS hours,
+               book.rulebook -> (bu.regency || '|' || ep.staff_kind) AS rules
+          FROM (SELECT p.nip, p.unit_id, p.office_id, p.schedule_group, p.staff_kind
+                  FROM (SELECT p.*, lead(p.valid_from) OVER (PARTITION BY p.nip
+                                                             ORDER BY p.valid_from) AS valid_to
+                          FROM employee_periods p) p
+                 WHERE p.valid_from <= d.day AND (p.valid_to IS NULL OR d.day < p.valid_to)
                 UNION ALL
-                SELECT CASE WHEN ck.kind = 'in' THEN ck.captured_at END,
-                       CASE WHEN ck.kind = 'out' THEN ck.captured_at END
-                  FROM checkins ck
-                  JOIN checkin_reviews rv ON rv.event_id = ck.event_id
-                   AND rv.captured_at = ck.captured_at AND rv.decision = 'accepted'
-                 WHERE ck.employee_id = e.nip AND ck.method = 'nip' AND ck.review_required
-                   AND ck.captured_at >= t.day_from AND ck.captured_at < t.day_to) x) c ON true
-  CROSS JOIN LATERAL (
-        SELECT CASE WHEN c.first_in IS NOT NULL AND sch.start_at IS NOT NULL THEN
-                    greatest(0, floor(extract(epoch FROM
-                        (c.first_in AT TIME ZONE o.tz)::time - sch.start_at) / 60))::int
-               END AS late_minutes,
-               CASE WHEN c.last_out IS NOT NULL AND sch.end_at IS NOT NULL THEN
-                    greatest(0, floor(extract(epoch FROM
-                        sch.end_at - (c.last_out AT TIME ZONE o.tz)::time) / 60))::int
-               END AS early_minutes,
-               (d.day < t.local_today OR t.local_time > coalesce(sch.checkout_close, '23:59:59'))
-                   AS counted_hours_over,
-               CASE WHEN NOT w.working THEN 'libur'
-                    WHEN a.kind IS NOT NULL THEN a.kind
-                    WHEN c.first_in IS NULL AND c.last_out IS NULL THEN
-                         CASE WHEN d.day < t.local_today
-                                   OR t.local_time > coalesce(sch.checkout_close, '23:59:59')
-                              THEN 'tk' ELSE 'belum_masuk' END
-                    ELSE 'hadir'
-               END AS status) v
-  LEFT JOIN lkh_reports l ON l.nip = e.nip AND l.day = d.day
- WHERE d.day <= t.local_today;
+                SELECT e.nip, e.unit_id, e.office_id, e.schedule_group, e.staff_kind
+                  FROM employees e
+                 WHERE NOT EXISTS (SELECT 1 FROM employee_periods p
+                                    WHERE p.nip = e.nip AND p.valid_from <= d.day)) ep
+          JOIN employees e ON e.nip = ep.nip AND e.join_date <= d.day
+                          AND (e.leave_date IS NULL OR d.day <= e.leave_date)
+          JOIN office_day od ON od.office_id = ep.office_id
+          JOIN board_units bu ON bu.unit_id = ep.unit_id
+         CROSS JOIN book
+    ),
+    -- their first check-in and last check-out of the local day within the counted hours
+    -- (checkin_open .. checkout_close), each person's hours of the day read through the index
+    -- on (employee_id, hour); a NIP check-in counts once a reviewer accepted it
+    punched AS (
+        SELECT p.*, c.first_in, c.last_out
+          FROM people p
+          LEFT JOIN LATERAL (
+                SELECT min(x.first_in) FILTER (WHERE p.hours IS NULL
+                           OR (x.first_in AT TIME ZONE p.tz)::time
+                              BETWEEN (p.hours ->> 'checkin_open')::time
+                                  AND (p.hours ->> 'checkout_close')::time) AS first_in,
+                       max(x.last_out) FILTER (WHERE p.hours IS NULL
+                           OR (x.last_out AT TIME ZONE p.tz)::time
+                              BETWEEN (p.hours ->> 'checkin_open')::time
+                                  AND (p.hours ->> 'checkout_close')::time) AS last_out
+                  FROM (SELECT h.first_in, h.last_out FROM checkins_hourly h
+                         WHERE h.employee_id = p.nip
+                           AND h.bucket >= p.day_from AND h.bucket < p.day_to
+                        UNION ALL
+                        SELECT CASE WHEN ck.kind = 'in' THEN ck.captured_at END,
+                               CASE WHEN ck.kind = 'out' THEN ck.captured_at END
+                          FROM checkins ck
+                          JOIN checkin_reviews rv ON rv.event_id = ck.event_id
+                           AND rv.captured_at = ck.captured_at AND rv.decision = 'accepted'
+                         WHERE ck.employee_id = p.nip AND ck.method = 'nip'
+                           AND ck.review_required
+                           AND ck.captured_at >= p.day_from AND ck.captured_at < p.day_to) x
+          ) c ON true
+    ),
+    -- an approved absence covering the day (the first by start date, then reference)
+    away AS (
+        SELECT DISTINCT ON (ab.nip) ab.nip, ab.kind
+          FROM absences ab
+         WHERE ab.status = 'disetujui' AND ab.start_date <= d.day AND ab.end_date >= d.day
+         ORDER BY ab.nip, ab.start_date, ab.ref
+    )
+    SELECT p.nip, p.name, p.unit_id, p.opd_id, p.office_id, p.tz, p.schedule_group,
+           p.staff_kind, d.day = p.local_today AS today, p.working, p.ramadan,
+           a.kind AS absence_kind,
+           p.hours ->> 'schedule_id' AS schedule_id,
+           (p.hours ->> 'start')::time AS start_at,
+           (p.hours ->> 'end')::time AS end_at,
+           p.first_in, p.last_out,
+           CASE WHEN v.status = 'hadir' THEN v.late_minutes END AS late_minutes,
+           CASE WHEN v.status = 'hadir' THEN v.early_minutes END AS early_minutes,
+           v.status,
+           CASE WHEN v.status = 'hadir' THEN
+               CASE WHEN p.first_in IS NULL THEN p.rules -> 'late' ->> 'no_record'
+                    WHEN v.late_minutes > coalesce((p.rules ->> 'grace')::int, 0) THEN
+                        (SELECT tier ->> 'code'
+                           FROM jsonb_array_elements(p.rules -> 'late' -> 'tiers') tier
+                          WHERE v.late_minutes >= (tier ->> 'min_from')::int
+                            AND (tier ->> 'min_to' IS NULL
+                                 OR v.late_minutes <= (tier ->> 'min_to')::int)
+                          LIMIT 1)
+               END
+           END AS late_code,
+           CASE WHEN v.status = 'hadir' THEN
+               CASE WHEN p.last_out IS NULL THEN
+                        CASE WHEN v.counted_hours_over THEN p.rules -> 'early' ->> 'no_record' END
+                    WHEN v.early_minutes > 0 THEN
+                        (SELECT tier ->> 'code'
+                           FROM jsonb_array_elements(p.rules -> 'early' -> 'tiers') tier
+                          WHERE v.early_minutes >= (tier ->> 'min_from')::int
+                            AND (tier ->> 'min_to' IS NULL
+                                 OR v.early_minutes <= (tier ->> 'min_to')::int)
+                          LIMIT 1)
+               END
+           END AS early_code,
+           l.status AS lkh_status
+      FROM punched p
+      LEFT JOIN away a ON a.nip = p.nip
+      LEFT JOIN lkh_reports l ON l.nip = p.nip AND l.day = d.day
+     CROSS JOIN LATERAL (
+            SELECT CASE WHEN p.first_in IS NOT NULL AND p.hours IS NOT NULL THEN
+                        greatest(0, floor(extract(epoch FROM (p.first_in AT TIME ZONE p.tz)::time
+                                                  - (p.hours ->> 'start')::time) / 60))::int
+                   END AS late_minutes,
+                   CASE WHEN p.last_out IS NOT NULL AND p.hours IS NOT NULL THEN
+                        greatest(0, floor(extract(epoch FROM (p.hours ->> 'end')::time
+                                                  - (p.last_out AT TIME ZONE p.tz)::time) / 60))::int
+                   END AS early_minutes,
+                   (d.day < p.local_today
+                    OR p.local_time > coalesce((p.hours ->> 'checkout_close')::time, '23:59:59'))
+                       AS counted_hours_over,
+                   CASE WHEN NOT p.working THEN 'libur'
+                        WHEN a.kind IS NOT NULL THEN a.kind
+                        WHEN p.first_in IS NULL AND p.last_out IS NULL THEN
+                             CASE WHEN d.day < p.local_today
+                                       OR p.local_time > coalesce(
+                                              (p.hours ->> 'checkout_close')::time, '23:59:59')
+                                  THEN 'tk' ELSE 'belum_masuk' END
+                        ELSE 'hadir'
+                   END AS status) v
+     WHERE d.day <= p.local_today
+    OFFSET 0
+ ) x;
 
 -- Per unit and local day: how many were expected, present, late, left early, absent (TK), on
 -- leave, not yet in; and the LKH expected (hadir, tk, dl: tpp/lkh.py) and approved.
