@@ -255,7 +255,7 @@ def broker_acl(ingest_users: tuple[str, ...], fleet_user: str, cli_user: str, po
         click.echo(example_acl(), nl=False)
         return
     click.echo(cloud_acl({"ingest": ingest_users or CLOUD_USERS["ingest"], "fleet": fleet_user,
-                          "cli": (cli_user, portal_user)}), nl=False)
+                          "cli": tuple(u for u in (cli_user, portal_user) if u)}), nl=False)
 
 
 @main.group("cloud-key")

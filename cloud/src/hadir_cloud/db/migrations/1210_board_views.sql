@@ -4,7 +4,7 @@
 -- unit-level ones), the same on TimescaleDB and plain PostgreSQL.
 --
 -- What the views compute, and how it differs from the TPP engine (tpp/status.py), is written
--- down in docs/boards.md ("Angka papan dan mesin TPP").
+-- down in docs/boards.md ("The views and the TPP engine").
 
 -- One row per employee and local day of the office they had that day (employee_periods),
 -- from their join date to that office's today: the calendar (work week, holidays, cuti
@@ -18,8 +18,8 @@
 -- How it is computed: a filter on `day` reaches the day series; for each day the lateral
 -- subquery works out the offices' calendar, the schedules and rule sets once (materialized),
 -- the people of that day, then each person's check-ins, absence and LKH through indexes.
--- `OFFSET 0` keeps the planner from pulling the day's work apart. A month of the whole
--- regency is read from attendance_unit_days (migration 1211), refreshed by a job.
+-- `OFFSET 0` keeps the planner from pulling the day's work apart (bench/bench_boards.py: a
+-- month of 2,000 people in about 4 s, as long as the TPP engine takes for the same month).
 CREATE VIEW attendance_person_daily AS
 SELECT d.day, x.nip, x.name, x.unit_id, x.opd_id, x.office_id, x.tz, x.schedule_group,
        x.staff_kind, x.today, x.working, x.ramadan, x.absence_kind, x.schedule_id, x.start_at,
