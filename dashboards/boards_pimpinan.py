@@ -12,7 +12,7 @@ from grafana_foundation_sdk.builders import barchart, bargauge, dashboard, stat,
 from grafana_foundation_sdk.builders import common as cb
 from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as dm
-from grafana_sql import DATASOURCE, OPD_FILTER, Sql
+from grafana_sql import DATASOURCE, OPD_FILTER, Sql, steps
 
 
 def day_bound(macro: str) -> str:
@@ -49,10 +49,6 @@ def variables(d: dashboard.Dashboard) -> dashboard.Dashboard:
             .sort(dm.VariableSort.ALPHABETICAL_ASC)))
 
 
-def _steps(*pairs: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
-    return dashboard.ThresholdsConfig().mode(dm.ThresholdsMode.ABSOLUTE).steps(
-        [dm.Threshold(value=v, color=c) for v, c in pairs])
-
 
 def kehadiran() -> dashboard.Dashboard:
     """Kehadiran per OPD, live: present, late, on leave, not yet in, absent, per unit."""
@@ -76,7 +72,7 @@ SELECT coalesce(sum(expected), 0) AS "Wajib hadir",
  WHERE {OPD_FILTER}"""))
         .color_mode(common.BigValueColorMode.BACKGROUND).graph_mode(common.BigValueGraphMode.NONE)
         .reduce_options(cb.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
-        .thresholds(_steps((None, "blue"))))
+        .thresholds(steps((None, "blue"))))
     d.with_panel(
         barchart.Panel().title("Kehadiran hari ini per unit").datasource(DATASOURCE)
         .height(10).span(14)
@@ -176,7 +172,7 @@ SELECT u.opd_name AS "OPD",
  ORDER BY 1"""))
         .unit("percent").min(0).max(100)
         .reduce_options(cb.ReduceDataOptions().values(True).calcs([]))
-        .thresholds(_steps((None, "red"), (80, "yellow"), (95, "green")))
+        .thresholds(steps((None, "red"), (80, "yellow"), (95, "green")))
         .orientation(common.VizOrientation.HORIZONTAL))
     d.with_panel(
         table.Panel().title("Potongan TPP menurut alasan").datasource(DATASOURCE)

@@ -10,16 +10,11 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import common as cb
 from grafana_foundation_sdk.builders import dashboard, geomap, stat, table, timeseries
 from grafana_foundation_sdk.models import common
-from grafana_foundation_sdk.models import dashboard as dm
-from grafana_sql import DATASOURCE, Sql
+from grafana_sql import DATASOURCE, Sql, steps
 
 #: health_level of fleet_status → colour (sehat, perhatian, luring, nonaktif/belum melapor)
 HEALTH_COLOURS = ((None, "green"), (1, "yellow"), (2, "red"), (3, "text"))
 
-
-def _steps(*pairs: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
-    return dashboard.ThresholdsConfig().mode(dm.ThresholdsMode.ABSOLUTE).steps(
-        [dm.Threshold(value=v, color=c) for v, c in pairs])
 
 
 def armada() -> dashboard.Dashboard:
@@ -47,7 +42,7 @@ SELECT device_id AS "Kiosk", office_name AS "Kantor", lat, lon, health AS "Keseh
                           "style": {"size": {"fixed": 8},
                                     "color": {"field": "health_level", "fixed": "green"},
                                     "opacity": 0.9}})])
-        .thresholds(_steps(*HEALTH_COLOURS)))
+        .thresholds(steps(*HEALTH_COLOURS)))
     d.with_panel(
         stat.Panel().title("Kiosk menurut kesehatan").datasource(DATASOURCE)
         .height(14).span(10)

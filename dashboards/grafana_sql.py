@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.cog import variants as cogvariants
 from grafana_foundation_sdk.models import dashboard as dm
@@ -48,3 +49,9 @@ class Sql(cogbuilder.Builder[SqlQuery]):
 
 #: the template variables every attendance board has: an OPD, then the units of those OPDs
 OPD_FILTER = "opd_id IN ($opd) AND unit_id IN ($unit)"
+
+
+def steps(*pairs: tuple[float | None, str]) -> dashboard.ThresholdsConfig:
+    """Absolute thresholds: (from value, colour), the first from None."""
+    return dashboard.ThresholdsConfig().mode(dm.ThresholdsMode.ABSOLUTE).steps(
+        [dm.Threshold(value=v, color=c) for v, c in pairs])

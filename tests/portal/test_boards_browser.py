@@ -6,19 +6,14 @@ every page (tmp_path; docs/screenshots/ with HADIR_DOCS_SCREENSHOTS=1)."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import psycopg
 import pytest
 from hadir_cloud.dashboards import domain, store
 from hadir_cloud.users import add_user, grant
-from hadir_devstack import free_port
-from test_shell_browser import CLI, PASSWORD, _shot
+from test_shell_browser import PASSWORD, _shot, serve_portal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "dashboards"))
 import board_seed as S  # noqa: E402
@@ -42,26 +37,21 @@ def seeded_portal(fresh_db: str, tmp_path: Path):  # type: ignore[no-untyped-def
             add_user(conn, name, PASSWORD, "staf")
             grant(conn, name, role, None, "tes")
     env = dict(os.environ, HADIR_DATABASE_URL=fresh_db, HADIR_SECRET_KEY="s" * 40)
-    port = free_port()
-    log = (tmp_path / "portal.log").open("w")
-    proc = subprocess.Popen([str(CLI), "portal", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp_path / "portal.log").read_text()) from None
-                time.sleep(0.2)
+    with serve_portal(env, tmp_path) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-        log.close()
+
+
+def _page(browser) -> tuple[object, list[str], list[str]]:  # type: ignore[no-untyped-def]
+    """A page that records failed requests and script errors."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    failed: list[str] = []
+    # a request the next navigation cut short (net::ERR_ABORTED) is no failure of the page
+    page.on("requestfailed", lambda r: None if "ABORTED" in (r.failure or "") else
+            failed.append(r.url))
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, failed, errors
 
 
 def _login(page, url: str, user: str) -> None:  # type: ignore[no-untyped-def]
@@ -74,12 +64,7 @@ def _login(page, url: str, user: str) -> None:  # type: ignore[no-untyped-def]
 
 def test_the_leaders_board_walk(seeded_portal: str, browser, tmp_path: Path):
     url = seeded_portal
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    failed: list[str] = []
-    page.on("requestfailed", lambda r: failed.append(r.url))
-    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page, failed, errors = _page(browser)
     _login(page, url, "pimpinan")
     nav = page.get_by_role("navigation", name="Menu utama")
     nav.get_by_role("link", name="Dasbor").click()
@@ -115,12 +100,7 @@ def test_the_leaders_board_walk(seeded_portal: str, browser, tmp_path: Path):
 
 def test_the_fleet_console_walk(seeded_portal: str, browser, tmp_path: Path):
     url = seeded_portal
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    failed: list[str] = []
-    page.on("requestfailed", lambda r: failed.append(r.url))
-    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page, failed, errors = _page(browser)
     _login(page, url, "ti")
     page.get_by_role("navigation", name="Menu utama").get_by_role("link", name="Kiosk").click()
     page.wait_for_url(f"{url}/kiosk/")

@@ -43,7 +43,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "dashboards"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "jobs"))
 import board_seed as S  # noqa: E402
+from jobs_support import wait_for  # noqa: E402
 from system.harness import wait_until  # noqa: E402
 
 PW = "kata-sandi-rahasia"
@@ -241,13 +243,13 @@ def test_faces_enrolled_by_a_job(console, faces_dir: Path, tmp_path: Path):
             content_type="multipart/form-data")
         assert resp.status_code == 302 and "/kiosk/wajah/tugas/" in resp.headers["Location"]
         job = resp.headers["Location"]
-        failed = wait_for(lambda: _finished(ti, job), 120)
+        failed = wait_for(lambda: _finished(ti, job), 120, "the refused enrolment")
         assert 'data-state="failed"' in failed and "rombongan.jpg: 2 wajah" in failed
         resp = ti.post("/kiosk/wajah", data={"nip": NIP, "foto": (io.BytesIO(photo),
                                                                    "obama1.jpg")},
                        content_type="multipart/form-data")
         job = resp.headers["Location"]
-        done = wait_for(lambda: _finished(ti, job), 120)
+        done = wait_for(lambda: _finished(ti, job), 120, "the enrolment")
         assert 'data-state="done"' in done and "Terdaftar: Pegawai A1, 1 foto" in done
     finally:
         worker.terminate()
@@ -260,16 +262,6 @@ def test_faces_enrolled_by_a_job(console, faces_dir: Path, tmp_path: Path):
     assert kept == 0  # the uploaded photos are gone, refused or enrolled
     listing = ti.get("/kiosk/wajah").get_data(as_text=True)
     assert "Pegawai A1" in listing and 'id="recent-faces"' in listing
-
-
-def wait_for(check, timeout: float) -> str:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError("timed out")
 
 
 def test_heartbeat_times_show_in_the_office_zone(console):

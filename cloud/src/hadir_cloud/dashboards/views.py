@@ -191,8 +191,6 @@ def ratings():  # type: ignore[no-untyped-def]
                     n = store.save_ratings(db(), rows, f"impor:{name}", current_user.username)
                     flash(_("%(num)d penilaian dari %(file)s tersimpan.", num=n, file=name), "ok")
                     return redirect(url_for("dashboards.ratings"))
-        status = 400 if errors or problems else 200
-        return render_template("dashboards/ratings.html", errors=errors, problems=problems,
-                               periods=store.periods(db()), rule=_rule()), status
     return render_template("dashboards/ratings.html", errors=errors, problems=problems,
-                           periods=store.periods(db()), rule=_rule())
+                           periods=store.periods(db()), rule=_rule()), \
+        400 if errors or problems else 200

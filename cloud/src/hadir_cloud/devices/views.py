@@ -110,6 +110,14 @@ def index():  # type: ignore[no-untyped-def]
                            health=HEALTH, can_act=_can_act())
 
 
+def _field_of(message: str) -> str:
+    """The form field a registration error belongs to (the rest: the broker's files)."""
+    for field, word in (("kunci", "kunci publik"), ("kantor", "kantor"), ("id", "id kiosk")):
+        if message.startswith(word) or f" {word}" in message:
+            return field
+    return "broker"
+
+
 @bp.route("/baru", methods=["GET", "POST"], endpoint="new")
 def new():  # type: ignore[no-untyped-def]
     """Register a kiosk: its id, office and public key; its broker login written to the
@@ -130,10 +138,7 @@ def new():  # type: ignore[no-untyped-def]
                 password = registration.register(db(), values["id"], values["kunci"],
                                                  values["kantor"], files)
             except RegistrationError as err:
-                text = str(err)
-                field = ("kunci" if "kunci" in text else "kantor" if "kantor" in text
-                         else "broker" if "mosquitto" in text or "broker" in text else "id")
-                errors[field] = text
+                errors[_field_of(str(err))] = str(err)
             else:
                 return render_template("devices/registered.html", device_id=values["id"],
                                        password=password, files=files,
