@@ -78,22 +78,22 @@ def test_the_leaders_board_walk(seeded_portal: str, browser, tmp_path: Path):
     assert page.locator("#matrix td.quad-A strong").first.inner_text() == "1"
     assert page.locator("#quadrants tr[data-key='opd-b'] td").all_inner_texts()[1:] == [
         "0", "1", "0", "2"]  # B2 Baik; B1 Kurang and B3 Sangat Kurang
-    _shot(page, tmp_path, "dasbor-pimpinan")
+    _shot(page, tmp_path, "portal-dasbor-id")
     page.locator("#now-table").get_by_role("link", name="Dinas Pendidikan").click()
     page.wait_for_url("**/dasbor/opd/opd-a**")
     page.wait_for_selector("#chart-now canvas")
     assert page.locator("#now-table tbody tr").count() == 2
-    _shot(page, tmp_path, "dasbor-opd")
+    _shot(page, tmp_path, "portal-dasbor-opd-id")
     page.locator("#now-table").get_by_role("link", name="Bidang SD").click()
     page.wait_for_url("**/dasbor/unit/bidang-a**")
     page.wait_for_selector("#chart-trend canvas")
     rows = page.locator("#people tbody tr")
     assert rows.count() == 2
     assert "Sangat Baik" in rows.nth(0).inner_text() or "Sangat Baik" in rows.nth(1).inner_text()
-    _shot(page, tmp_path, "dasbor-unit")
+    _shot(page, tmp_path, "portal-dasbor-unit-id")
     page.get_by_role("link", name="Pegawai A2").click()
     page.wait_for_url(f"**/rekap/pegawai/{S.PEOPLE['A2'].nip}**")
-    _shot(page, tmp_path, "dasbor-pegawai")
+    _shot(page, tmp_path, "portal-dasbor-pegawai-id")
     assert failed == [] and errors == []
     page.close()
 
@@ -110,19 +110,19 @@ def test_the_fleet_console_walk(seeded_portal: str, browser, tmp_path: Path):
     page.wait_for_function("document.querySelectorAll('#fleet-map path').length > 3")
     assert page.locator("#kiosks tbody tr").count() == 5
     assert page.locator("img.leaflet-tile").count() == 0  # no tiles fetched
-    _shot(page, tmp_path, "kiosk-daftar")
+    _shot(page, tmp_path, "portal-kiosk-list-id")
     page.get_by_role("link", name="kiosk-b").click()
     page.wait_for_url(f"{url}/kiosk/perangkat/kiosk-b")
     assert "luring sejak" in page.locator("hgroup").inner_text()
-    _shot(page, tmp_path, "kiosk-rinci")
+    _shot(page, tmp_path, "portal-kiosk-detail-id")
     page.goto(f"{url}/kiosk/baru")
     page.get_by_label("Id kiosk").fill("kiosk-baru-01")
     page.get_by_label("Kantor").select_option("kantor-wita")
     page.get_by_label("Kunci publik (Ed25519, base64)").fill("bukan-kunci")
     page.get_by_role("button", name="Daftarkan").click()
     assert "kunci publik tidak valid" in page.locator("#kunci-error").inner_text()
-    _shot(page, tmp_path, "kiosk-daftar-baru")
+    _shot(page, tmp_path, "portal-kiosk-new-id")
     page.goto(f"{url}/kiosk/wajah")
-    _shot(page, tmp_path, "kiosk-wajah")
+    _shot(page, tmp_path, "portal-kiosk-faces-id")
     assert [u for u in failed if not u.endswith("/kiosk/baru")] == [] and errors == []
     page.close()

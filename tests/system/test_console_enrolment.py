@@ -86,19 +86,19 @@ def test_a_face_enrolled_in_the_portal_is_recognised_by_the_kiosk(
         assert "Sehat" in row.inner_text()
         page.wait_for_function("document.querySelectorAll('#fleet-map path.leaflet-interactive')"
                                ".length === 1")
-        _shot(page, tmp_path, "konsol-kiosk-daring")
+        _shot(page, tmp_path, "portal-kiosk-online-id")
 
         page.get_by_role("button", name="Daftarkan wajah").click()  # a link styled as one
         page.wait_for_url(f"{url}/kiosk/wajah")
         page.get_by_label("NIP", exact=True).fill(NIP_OBAMA)
         page.get_by_label("Foto wajah").set_input_files(str(photo))
-        _shot(page, tmp_path, "konsol-wajah-isi")
+        _shot(page, tmp_path, "portal-kiosk-faces-filled-id")
         page.get_by_role("button", name="Daftarkan wajah").click()
         page.wait_for_url("**/kiosk/wajah/tugas/*")
         enrolled = page.locator("#enrolled")
         enrolled.wait_for(timeout=120_000)  # htmx polls until the job is done
         assert "Terdaftar: Barack Obama, 1 foto" in enrolled.inner_text()
-        _shot(page, tmp_path, "konsol-wajah-terdaftar")
+        _shot(page, tmp_path, "portal-kiosk-enrolled-id")
 
         # the fleet monitor sends the kiosk the gallery it lacks; the kiosk keeps it encrypted
         key = load_or_create_gallery_key(k.data_dir / "gallery-key")
@@ -113,7 +113,7 @@ def test_a_face_enrolled_in_the_portal_is_recognised_by_the_kiosk(
                    "the kiosk's heartbeat to report the new gallery")
         page.goto(f"{url}/kiosk/perangkat/{DEV}")
         assert f"/ {version}" in page.locator("#vitals").inner_text()
-        _shot(page, tmp_path, "konsol-kiosk-galeri")
+        _shot(page, tmp_path, "portal-kiosk-gallery-id")
         assert failed == []
         page.close()
     finally:
