@@ -4,7 +4,7 @@
 PY := .venv/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 
-.PHONY: install system-deps demo demo-check test test-fast lint fuzz bench-ingest bench-tpp bench-face clean
+.PHONY: install system-deps demo demo-check test test-fast lint fuzz bench-ingest bench-tpp bench-boards bench-face clean
 
 .venv/.synced: uv.lock pyproject.toml protocol/pyproject.toml edge/pyproject.toml cloud/pyproject.toml
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet 'uv==0.13.9'
@@ -39,6 +39,9 @@ bench-ingest: system-deps install ## MQTT → database ingest against its baseli
 
 bench-tpp: install ## a month of TPP for 10,000 and 100,000 employees
 	$(PY) bench/bench_tpp.py
+
+bench-boards: install ## the leaders' month per OPD from the boards' views vs. the TPP engine
+	$(PY) bench/bench_boards.py
 
 bench-face: install ## the kiosk's decision time per frame against naive face_recognition
 	$(PY) bench/bench_face.py

@@ -90,7 +90,12 @@ def test_each_role_logs_in_as_its_own_user_or_the_default(tmp_path: Path):
 def test_broker_acl_command_prints_the_generated_acl():
     out = CliRunner().invoke(cloud_cli, ["broker", "acl", "--ingest", "w1", "--ingest", "w2"])
     assert out.exit_code == 0
-    assert out.output == cloud_acl({"ingest": ("w1", "w2"), "fleet": "fleet", "cli": "cli"})
+    # the portal's fleet console has its own user with the CLI's rights
+    assert out.output == cloud_acl({"ingest": ("w1", "w2"), "fleet": "fleet",
+                                    "cli": ("cli", "portal")})
+    more = CliRunner().invoke(cloud_cli, ["broker", "acl", "--ingest", "w3", "--fleet", "",
+                                          "--cli", "", "--portal", ""])
+    assert more.output == cloud_acl({"ingest": ("w3",)}) and "user \n" not in more.output
 
 
 def test_device_disable_of_an_unknown_kiosk_says_so(fresh_db: str, monkeypatch):

@@ -77,6 +77,21 @@ def expected(path_kind: str, role: str | None) -> int:
     if path_kind in ("org_index", "tpp_rules", "tpp_calendar", "tpp_schedules",
                      "tpp_schedule_new"):
         return 200 if role in {"admin", "admin_bkpsdm"} else 403
+    if path_kind == "board":
+        return 200 if role in {"admin", "admin_bkpsdm", "pimpinan"} else 403
+    if path_kind in ("board_opd", "board_unit"):  # no such OPD or unit here
+        return 404 if role in {"admin", "admin_bkpsdm", "pimpinan"} else 403
+    if path_kind == "ratings":
+        return 200 if role in {"admin", "admin_bkpsdm"} else 403
+    fleet, viewers = {"admin", "operator_ti"}, {"admin", "operator_ti", "admin_bkpsdm"}
+    if path_kind == "kiosks":
+        return 200 if role in viewers else 403
+    if path_kind in ("kiosk_show", "kiosk_cmd"):  # no such kiosk here
+        return 404 if role in viewers else 403
+    if path_kind in ("kiosk_new", "faces"):
+        return 200 if role in fleet else 403
+    if path_kind == "face_job":  # no such job here
+        return 404 if role in fleet else 403
     if path_kind == "punches_index":
         return 200 if role in {"admin", "admin_bkpsdm", "operator_ti"} else 403
     if path_kind == "org_job":  # no such import job here
@@ -180,7 +195,13 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "person_a": f"/rekap/pegawai/{NIP_A}",
             "person_b": f"/rekap/pegawai/{NIP_B}", "review_queue": "/tinjauan",
             "review_history": "/tinjauan/riwayat?keputusan=rejected",
-            "reference_b": f"/tinjauan/foto-referensi/{NIP_B}.jpg"}
+            "reference_b": f"/tinjauan/foto-referensi/{NIP_B}.jpg",
+            "board": "/dasbor/", "board_opd": "/dasbor/opd/tidak-ada",
+            "board_unit": "/dasbor/unit/tidak-ada", "ratings": "/dasbor/penilaian",
+            "kiosks": "/kiosk/", "kiosk_new": "/kiosk/baru",
+            "kiosk_show": "/kiosk/perangkat/tidak-ada",
+            "kiosk_cmd": "/kiosk/perangkat/tidak-ada/perintah/x", "faces": "/kiosk/wajah",
+            "face_job": "/kiosk/wajah/tugas/999999"}
 
 
 #: endpoint → the path kinds above that reach it (every route of the app must be here)
@@ -235,7 +256,16 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "tpp_settings.calendar_seed": [], "tpp_settings.schedule_edit": [],
                # the decision (a POST): tests/portal/test_review_pages.py
                "review.queue": ["review_queue"], "review.history": ["review_history"],
-               "review.reference_photo": ["reference_b"], "review.decide": []}
+               "review.reference_photo": ["reference_b"], "review.decide": [],
+               # the leaders' board and the ratings import: tests/portal/test_leader_board.py
+               "dashboards.index": ["board"], "dashboards.opd": ["board_opd"],
+               "dashboards.unit": ["board_unit"], "dashboards.ratings": ["ratings"],
+               # the fleet console; its POSTs and the job fragment: tests/portal/test_fleet_console
+               "devices.index": ["kiosks"], "devices.new": ["kiosk_new"],
+               "devices.show": ["kiosk_show"], "devices.command_reply": ["kiosk_cmd"],
+               "devices.faces": ["faces"], "devices.face_job": ["face_job"],
+               "devices.face_job_progress": [], "devices.config": [], "devices.command": [],
+               "devices.disable": [], "devices.enable": [], "devices.revoke": []}
 
 
 def test_every_route_is_declared_and_in_the_access_matrix(portal):

@@ -6,6 +6,7 @@ and the check-ins page, in the test's tmp_path (and in docs/screenshots/ with HA
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,15 @@ def portal_url(fresh_db: str, tmp_path: Path):
         done = subprocess.run([cli, *args], input=stdin, text=True, env=env,
                               capture_output=True, timeout=120)
         assert done.returncode == 0, f"hadir-cloud {' '.join(args)}: {done.stderr}"
+    with serve_portal(env, tmp_path) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serve_portal(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """`hadir-cloud portal` on a free port with this environment, until the block ends; its
+    log in tmp_path/portal.log."""
+    cli = str(CLI) if CLI.exists() else "hadir-cloud"
     port = free_port()
     log = (tmp_path / "portal.log").open("w")
     proc = subprocess.Popen([cli, "portal", "--port", str(port)], env=env, stdout=log,

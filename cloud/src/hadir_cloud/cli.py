@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -12,6 +11,7 @@ from typing import TypeVar
 import click
 import psycopg
 
+from .dashboards.cli import kinerja
 from .devices.cli import register as register_fleet
 from .jobs.cli import register as register_jobs
 from .letters.cli import letters
@@ -93,6 +93,23 @@ def db_status() -> None:
         click.echo(f"  {'✓' if eng else '·'} {name}" + (f" [{eng}]" if eng else " (belum)"))
 
 
+@db.command("grafana-login")
+@click.option("--password-file", required=True, type=click.File("r"),
+              help="File (or - for stdin) holding grafana_reader's password (Grafana's "
+              "data source reads the same file).")
+def db_grafana_login(password_file: click.utils.LazyFile) -> None:
+    """Let Grafana's role grafana_reader log in (SELECT on the boards' views only)."""
+    from .db.roles import RoleError, grafana_login
+
+    try:
+        grafana_login(_conninfo(), password_file.read().strip())
+    except psycopg.OperationalError as err:
+        raise click.ClickException(f"basis data tidak dapat dihubungi: {err}") from err
+    except RoleError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo("grafana_reader dapat masuk dengan kata sandi dari berkas itu")
+
+
 @main.group()
 def office() -> None:
     """Offices (kantor) with their time zone and geofence."""
@@ -133,26 +150,26 @@ def device() -> None:
 def device_add(device_id: str, public_key: str, office_id: str, mosquitto_passwd: Path | None,
                mosquitto_acl: Path | None, password_file: Path | None) -> None:
     """Register a kiosk's public key (and its broker credentials)."""
-    from .devices import RegistrationError, add_device, write_broker_credentials
+    from .devices import RegistrationError
+    from .devices.registration import BrokerFiles, register
 
     with _connect() as conn:
         try:
-            add_device(conn, device_id, public_key.strip(), office_id)
+            files = password = None
             if mosquitto_passwd or mosquitto_acl:
                 if not (mosquitto_passwd and mosquitto_acl):
                     raise RegistrationError("--mosquitto-passwd dan --mosquitto-acl harus bersama")
+                files = BrokerFiles(mosquitto_passwd, mosquitto_acl)
                 if password_file and password_file.exists():
                     password = password_file.read_text().strip()
-                else:
-                    password = secrets.token_urlsafe(24)
-                    if password_file:
-                        password_file.write_text(password)
-                        password_file.chmod(0o600)
-                    else:
-                        click.echo(f"kata sandi broker: {password}")
-                write_broker_credentials(device_id, password, mosquitto_passwd, mosquitto_acl)
+            made = register(conn, device_id, public_key, office_id, files, password)
         except RegistrationError as err:
             raise click.ClickException(str(err)) from err
+    if made and password_file:
+        password_file.write_text(made)
+        password_file.chmod(0o600)
+    elif made:
+        click.echo(f"kata sandi broker: {made}")
     click.echo(f"kiosk {device_id} terdaftar di {office_id}")
 
 
@@ -181,21 +198,16 @@ def device_revoke(device_id: str, mosquitto_passwd: Path, mosquitto_acl: Path,
     """Disable a kiosk and remove its broker login and ACL; on reload the broker cuts it off."""
     import shlex
 
-    from .devices import (
-        RegistrationError,
-        disable_device,
-        reload_broker,
-        remove_broker_credentials,
-    )
+    from .devices import RegistrationError
+    from .devices.registration import BrokerFiles, revoke
 
     if broker_pid is not None and reload_cmd:
         raise click.UsageError("pilih salah satu: --broker-pid atau --reload-cmd")
+    files = BrokerFiles(mosquitto_passwd, mosquitto_acl, broker_pid,
+                        tuple(shlex.split(reload_cmd)) if reload_cmd else ())
     with _connect() as conn:
         try:
-            disable_device(conn, device_id)  # first: from now on its events are held
-            removed = remove_broker_credentials(device_id, mosquitto_passwd, mosquitto_acl)
-            if broker_pid is not None or reload_cmd:
-                reload_broker(broker_pid, shlex.split(reload_cmd) if reload_cmd else None)
+            removed = revoke(conn, device_id, files)
         except RegistrationError as err:
             raise click.ClickException(str(err)) from err
     click.echo(f"kiosk {device_id} dicabut: nonaktif; dihapus dari broker: "
@@ -231,9 +243,11 @@ def broker() -> None:
               help="Broker user of the fleet monitor.")
 @click.option("--cli", "cli_user", default="cli", show_default=True,
               help="Broker user of this CLI (device config|command, gallery publish).")
+@click.option("--portal", "portal_user", default="portal", show_default=True,
+              help="Broker user of the portal's fleet console (HADIR_CLI_BROKER_USERNAME there).")
 @click.option("--example", is_flag=True,
               help="Print deploy/mosquitto/acl.example instead (default users, one kiosk).")
-def broker_acl(ingest_users: tuple[str, ...], fleet_user: str, cli_user: str,
+def broker_acl(ingest_users: tuple[str, ...], fleet_user: str, cli_user: str, portal_user: str,
                example: bool) -> None:
     """Print the cloud users' ACL: start the broker's acl_file with it."""
     from .devices import CLOUD_USERS, cloud_acl, example_acl
@@ -242,7 +256,7 @@ def broker_acl(ingest_users: tuple[str, ...], fleet_user: str, cli_user: str,
         click.echo(example_acl(), nl=False)
         return
     click.echo(cloud_acl({"ingest": ingest_users or CLOUD_USERS["ingest"], "fleet": fleet_user,
-                          "cli": cli_user}), nl=False)
+                          "cli": tuple(u for u in (cli_user, portal_user) if u)}), nl=False)
 
 
 @main.group("cloud-key")
@@ -454,5 +468,6 @@ main.add_command(org)
 main.add_command(permohonan)
 main.add_command(punches)
 main.add_command(letters)
+main.add_command(kinerja)
 register_fleet(main, device, _connect)
 register_jobs(main)

@@ -78,6 +78,17 @@ class CloudSettings(BaseSettings):
         "memory://", description="Flask-Limiter storage for the login rate limit: "
         "redis://… in production, so every gunicorn worker counts together")
     login_rate_limit: str = Field("10 per minute", description="sign-in attempts per address")
+    quadrant_rules_file: Path | None = Field(
+        None, description="the rule that places a performance rating in a predicate and a "
+        "quadrant of the leaders' board (default: rulesets/kuadran_permenpanrb_2022.toml)")
+    mosquitto_passwd_file: Path | None = Field(
+        None, description="Mosquitto's password_file: the portal's fleet console writes a "
+        "registered kiosk's login there (as `device add --mosquitto-passwd`)")
+    mosquitto_acl_file: Path | None = Field(
+        None, description="Mosquitto's acl_file: the fleet console writes a kiosk's topics there")
+    broker_reload_cmd: str | None = Field(
+        None, description="command that makes Mosquitto re-read its files after the fleet "
+        "console changed them, e.g. 'kill -HUP 1234' (unset: the page says to reload it)")
     cloud_key_file: Path | None = Field(
         None, description="the cloud's Ed25519 key that signs config, gallery and commands "
         "(kiosks pin its public half); `hadir-cloud cloud-key init --out FILE` makes one")

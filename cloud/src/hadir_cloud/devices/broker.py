@@ -17,9 +17,10 @@ from .store import RegistrationError
 
 #: The cloud's broker users of a deployment: one per ingest worker (the broker uses the
 #: username as the client id, so two workers under one name would disconnect each other),
-#: one for the fleet monitor, one for the CLI.
+#: one for the fleet monitor, one for the CLI and one for the portal's fleet console (both
+#: send what the CLI sends; apart, neither cuts the other off).
 CLOUD_USERS: dict[BrokerRole, tuple[str, ...]] = {
-    "ingest": ("ingest-1", "ingest-2"), "fleet": ("fleet",), "cli": ("cli",)}
+    "ingest": ("ingest-1", "ingest-2"), "fleet": ("fleet",), "cli": ("cli", "portal")}
 EXAMPLE_KIOSK = "kiosk-setda-01"
 #: The broker's payload limit (message_size_limit): the app's limit plus a margin, so a
 #: message just over it still reaches the ingest, which keeps it and answers "oversize"

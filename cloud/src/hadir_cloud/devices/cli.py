@@ -157,38 +157,22 @@ def register(main: click.Group, device: click.Group,
                        photos: tuple[Path, ...]) -> None:
         """Enroll a person from photos with exactly one face each (the first is also kept,
         small, as the reference photo reviewers of NIP check-ins see)."""
-        from hadir_protocol.codec import pack_encoding
         from pydantic import ValidationError
 
         from .domain import FleetError
-        from .gallery import enroll, reference_jpeg
+        from .faces import encode_photos
+        from .gallery import enroll
 
         try:
-            import face_recognition
-        except ImportError as err:
-            raise click.ClickException("face_recognition belum terpasang di mesin ini") from err
-        encodings, first_face = [], None
-        for photo in photos:
-            try:
-                img = face_recognition.load_image_file(photo)
-            except OSError as err:
-                raise click.ClickException(f"{photo}: bukan gambar yang dapat dibaca") from err
-            boxes = face_recognition.face_locations(img, 1)
-            if len(boxes) != 1:
-                raise click.ClickException(
-                    f"{photo}: {len(boxes)} wajah (harus tepat satu); tidak didaftarkan")
-            encodings.append(pack_encoding(face_recognition.face_encodings(img, boxes)[0]))
-            first_face = first_face or boxes[0]
-        # the first photo's face, small, is the reference a reviewer of NIP check-ins sees
-        reference = reference_jpeg(photos[0], first_face)
-        try:
+            encoded = encode_photos([(str(p), p.read_bytes()) for p in photos])
             with connect() as conn:
-                version = enroll(conn, employee, name, encodings, office_id, reference)
+                version = enroll(conn, employee, name, encoded.encodings, office_id,
+                                 encoded.reference)
         except ValidationError as err:
             raise click.ClickException(f"data tidak valid: {err.errors()[0]['msg']}") from err
         except FleetError as err:
             raise click.ClickException(str(err)) from err
-        click.echo(f"{employee} ({name}): {len(encodings)} foto, galeri versi {version}")
+        click.echo(f"{employee} ({name}): {len(encoded.encodings)} foto, galeri versi {version}")
 
     @gallery.command("remove")
     @click.option("--employee", required=True, help="NIP (atau id pegawai).")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 from pathlib import Path
+from typing import IO
 
 import psycopg
 from hadir_protocol import topics
@@ -52,7 +53,8 @@ def enroll(conn: psycopg.Connection, employee_id: str, name: str, encodings: lis
 REFERENCE_PX = 480
 
 
-def reference_jpeg(path: Path, face: tuple[int, int, int, int] | None = None) -> bytes:
+def reference_jpeg(path: Path | IO[bytes],
+                   face: tuple[int, int, int, int] | None = None) -> bytes:
     """An enrolment photo as the small JPEG kept for reviewers (any format Pillow reads);
     with `face` (top, right, bottom, left, as face_recognition finds it) cut to the face and
     a margin around it, as a kiosk's photo is.

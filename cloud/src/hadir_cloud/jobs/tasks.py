@@ -281,12 +281,64 @@ def notify_digest(context: JobContext, timestamp: int) -> int:
         return store.send_digests(conn, ways, _wib_day(timestamp), settings.portal_base_url)
 
 
+FACE_KIND = "face_enrol"
+
+
+def face_label(name: str, employee_id: str) -> str:
+    """What a face enrolment job is called on a page."""
+    return f"Pendaftaran wajah: {name} ({employee_id})"
+
+
+def run_face_enrol(url: str, job_id: int, upload_id: int) -> dict[str, Any]:
+    """Encode a kept upload's photos and enrol the person (devices/faces.py), reporting each
+    photo in job_progress[job_id]; a refused photo fails the job with its reason (nothing is
+    enrolled) and the photos are deleted either way."""
+    from ..devices.faces import FaceError, enrol_upload
+
+    with psycopg.connect(url, autocommit=True) as reporter, \
+            psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT employee_id, name, cardinality(photos) FROM "
+                           "face_enrolment_uploads WHERE id = %s", (upload_id,)).fetchone()
+        label = face_label(row[1], row[0]) if row else f"Pendaftaran wajah #{upload_id}"
+        progress.start(reporter, job_id, FACE_KIND, label, row[2] if row else None)
+        try:
+            result = enrol_upload(conn, upload_id,
+                                  lambda n: progress.advance(reporter, job_id, n))
+        except FaceError as err:
+            progress.fail(reporter, job_id, str(err))
+            raise JobError(str(err)) from err
+        except Exception as err:
+            logger.exception("job %s (face enrolment) failed", job_id)
+            progress.fail(reporter, job_id, f"kesalahan tak terduga: {type(err).__name__}: {err}")
+            raise
+        progress.finish(reporter, job_id, result, result["message"])
+    return result
+
+
+def face_enrol(context: JobContext, upload_id: int) -> dict[str, Any]:
+    """A face enrolment from the portal as a job; no retries: a refused photo is final."""
+    assert context.job.id is not None  # a fetched job always has its id
+    return run_face_enrol(context.additional_context["conninfo"], context.job.id, upload_id)
+
+
+def defer_face_enrol(app: App, url: str, upload_id: int, label: str) -> int:
+    """Queue the encoding of a kept upload and its progress row in one transaction."""
+    task = app.tasks[f"{NAMESPACE}:{FACE_KIND}"]
+    with psycopg.connect(url) as conn:
+        job_id: int = task.configure(connection=conn).defer(upload_id=upload_id)
+        progress.create(conn, job_id, FACE_KIND, label)
+        conn.execute("UPDATE face_enrolment_uploads SET job_id = %s WHERE id = %s",
+                     (job_id, upload_id))
+    return job_id
+
+
 def register(app: App) -> None:
     """Register every task on an App (each App gets its own Task objects: a procrastinate
     Blueprint can be added to one App only)."""
     app.task(name=f"{NAMESPACE}:{TPP_KIND}", pass_context=True, retry=False)(tpp_run)
     app.task(name=f"{NAMESPACE}:{ORG_KIND}", pass_context=True, retry=False)(org_import)
     app.task(name=f"{NAMESPACE}:{LETTER_KIND}", pass_context=True, retry=False)(letter_sign)
+    app.task(name=f"{NAMESPACE}:{FACE_KIND}", pass_context=True, retry=False)(face_enrol)
     app.periodic(cron="*/10 * * * *", periodic_id="notify-collect")(
         app.task(name=f"{NAMESPACE}:notify_collect", pass_context=True, retry=False)(
             notify_collect))

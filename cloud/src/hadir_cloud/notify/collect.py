@@ -158,7 +158,7 @@ def _kiosks(conn: psycopg.Connection, now: datetime) -> list[Notice]:
         for username in it:
             out.append(Notice(username, KIOSK_OFFLINE,
                               f"kiosk-luring-{device}-{heard.isoformat()}-{username}", title,
-                              ""))
+                              f"/kiosk/perangkat/{device}"))
     return out
 
 

@@ -200,6 +200,8 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(accounts_bp)
     app.register_blueprint(checkins_bp)
     from ..attendance.views import bp as attendance_bp
+    from ..dashboards.views import bp as dashboards_bp
+    from ..devices.views import bp as devices_bp
     from ..letters.incoming_views import bp as letters_in_bp
     from ..letters.verify_views import bp as verify_bp
     from ..letters.views import bp as letters_bp
@@ -225,6 +227,8 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(letters_bp)
     app.register_blueprint(letters_in_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(dashboards_bp)
+    app.register_blueprint(devices_bp)
     for endpoint in RATE_LIMITED:
         app.view_functions[endpoint] = limiter.limit(
             lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions[endpoint])

@@ -88,6 +88,10 @@ _APPROVERS = frozenset({Role.ATASAN, Role.ADMIN_BKPSDM})
 
 #: who registers incoming mail: TU (tata usaha) and the first administrators
 _MAIL_CLERKS = frozenset({Role.TU, Role.ADMIN})
+#: the leaders' board: leadership and regency HR (every OPD, unit and person)
+_LEADERS = frozenset({Role.PIMPINAN, Role.ADMIN_BKPSDM, Role.ADMIN})
+#: IT's fleet console: kiosks, their broker logins, config, commands and face enrolment
+_FLEET = frozenset({Role.OPERATOR_TI, Role.ADMIN})
 
 #: endpoint → who may open it. Every route of the app must be here (a test holds it).
 PERMISSIONS: dict[str, Rule] = {
@@ -207,6 +211,26 @@ PERMISSIONS: dict[str, Rule] = {
     # what a letter's QR code opens, and the upload form: anyone, no login
     "verify.token": Access.PUBLIC,
     "verify.index": Access.PUBLIC,
+    # the leaders' board (drill-down OPD → unit → person; a person's month is the recap's), and
+    # the import of performance ratings (regency HR)
+    "dashboards.index": _LEADERS,
+    "dashboards.opd": _LEADERS,
+    "dashboards.unit": _LEADERS,
+    "dashboards.ratings": _TPP_HR,
+    # IT's fleet console: regency HR may look (the list, a kiosk, a command's reply); only IT
+    # registers, configures, commands, disables, revokes and enrols faces
+    "devices.index": _FLEET | {Role.ADMIN_BKPSDM},
+    "devices.show": _FLEET | {Role.ADMIN_BKPSDM},
+    "devices.command_reply": _FLEET | {Role.ADMIN_BKPSDM},
+    "devices.new": _FLEET,
+    "devices.config": _FLEET,
+    "devices.command": _FLEET,
+    "devices.disable": _FLEET,
+    "devices.enable": _FLEET,
+    "devices.revoke": _FLEET,
+    "devices.faces": _FLEET,
+    "devices.face_job": _FLEET,
+    "devices.face_job_progress": _FLEET,
     # a session with an attendance role, or a bearer token with the checkins:read scope
     "checkins.api_checkins": Access.PUBLIC,
 }
