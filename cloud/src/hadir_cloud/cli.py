@@ -15,6 +15,7 @@ import psycopg
 from .devices.cli import register as register_fleet
 from .jobs.cli import register as register_jobs
 from .org.cli import org
+from .privacy.cli import privacy
 from .punches.cli import punches
 from .requests.cli import permohonan
 from .settings import CloudSettings, SettingsError
@@ -375,14 +376,33 @@ def account_invite(nip: str) -> None:
 @click.option("--by", default=getpass.getuser, show_default="OS user", help="Who grants (kept).")
 def account_grant(username: str, role: str, unit_id: str | None, by: str) -> None:
     """Give an account a role (scoped to a unit's subtree for admin_opd)."""
+    from .privacy.audit import cli_origin
     from .users import AccountError, grant
 
     try:
         with _connect() as conn:
-            grant(conn, username, role, unit_id, by)
+            grant(conn, username, role, unit_id, by, cli_origin())
     except AccountError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"{username}: peran {role}" + (f" untuk unit {unit_id}" if unit_id else ""))
+
+
+@account.command("revoke")
+@click.option("--username", required=True, help="The account.")
+@click.option("--role", required=True, help="The granted role to take away.")
+@click.option("--unit", "unit_id", help="For admin_opd: the unit of the grant.")
+@click.option("--by", default=getpass.getuser, show_default="OS user", help="Who revokes (kept).")
+def account_revoke(username: str, role: str, unit_id: str | None, by: str) -> None:
+    """Take a role away from an account (its sessions end; written to the audit trail)."""
+    from .privacy.audit import cli_origin
+    from .users import AccountError, revoke
+
+    try:
+        with _connect() as conn:
+            revoke(conn, username, role, unit_id, by, cli_origin())
+    except AccountError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"{username}: peran {role} dicabut" + (f" (unit {unit_id})" if unit_id else ""))
 
 
 @main.command("ingest")
@@ -452,5 +472,6 @@ main.add_command(tpp)
 main.add_command(org)
 main.add_command(permohonan)
 main.add_command(punches)
+main.add_command(privacy)
 register_fleet(main, device, _connect)
 register_jobs(main)

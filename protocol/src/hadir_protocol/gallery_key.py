@@ -45,6 +45,11 @@ def _transport_key(shared: bytes, device_id: str) -> bytes:
                 info=_INFO + device_id.encode()).derive(shared)
 
 
+def new_key() -> bytes:
+    """A new gallery key (AES-256)."""
+    return os.urandom(KEY_BYTES)
+
+
 def new_request() -> tuple[X25519PrivateKey, str]:
     """The kiosk's one-time key (kept in memory) and the public half it sends (base64)."""
     private = X25519PrivateKey.generate()

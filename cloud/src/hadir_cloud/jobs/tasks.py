@@ -232,6 +232,10 @@ def register(app: App) -> None:
     app.periodic(cron="0 0 * * *", periodic_id="notify-digest")(
         app.task(name=f"{NAMESPACE}:notify_digest", pass_context=True,
                  retry=RetryStrategy(max_attempts=12, wait=300))(notify_digest))
+    # subject exports, hourly retention, erasures' kiosk confirmations (privacy/jobs.py)
+    from ..privacy.jobs import register as register_privacy
+
+    register_privacy(app)
 
 
 def defer_tpp_run(app: App, url: str, month: str, by: str, unit: str | None = None,

@@ -168,5 +168,6 @@ CREATE TABLE device_gallery_keys (
     wrapped      bytea NOT NULL,
     key_id       text NOT NULL,
     created_at   timestamptz NOT NULL DEFAULT now(),
+    last_request text,           -- the boot's one-time key last answered (answered once)
     last_sent_at timestamptz
 );
