@@ -44,12 +44,22 @@ REVIEWERS = {"admin", "admin_bkpsdm", "admin_opd", "verifikator"}
 
 def expected(path_kind: str, role: str | None) -> int:
     """The expected status of a GET, by route and role (None: not signed in)."""
-    if path_kind in ("login", "activate", "healthz", "static"):
+    if path_kind in ("login", "activate", "healthz", "static", "privacy_notice"):
         return 200
     if role is None:
         return 401 if path_kind == "api" else 302
-    if path_kind in ("password", "my_month"):
+    if path_kind in ("password", "my_month", "my_data"):
         return 200
+    if path_kind == "export_job":  # no such export here (and never someone else's)
+        return 404
+    if path_kind == "erasure":
+        return 200 if role in {"admin", "admin_bkpsdm"} else 403
+    if path_kind == "erasure_report":  # no such erasure here
+        return 404 if role in {"admin", "admin_bkpsdm", "auditor"} else 403
+    if path_kind == "retention":
+        return 200 if role in {"admin", "admin_bkpsdm", "auditor"} else 403
+    if path_kind == "audit":
+        return 200 if role in {"admin", "auditor"} else 403
     if path_kind == "photo_a":  # NIP A's own photo: the readers, and NIP A (pegawai) too
         return 200 if role in READERS | {"pegawai"} else 403
     if path_kind in ("today", "api"):
@@ -168,7 +178,11 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "person_a": f"/rekap/pegawai/{NIP_A}",
             "person_b": f"/rekap/pegawai/{NIP_B}", "review_queue": "/tinjauan",
             "review_history": "/tinjauan/riwayat?keputusan=rejected",
-            "reference_b": f"/tinjauan/foto-referensi/{NIP_B}.jpg"}
+            "reference_b": f"/tinjauan/foto-referensi/{NIP_B}.jpg",
+            "privacy_notice": "/privasi", "my_data": "/privasi/data-saya",
+            "export_job": "/privasi/data-saya/ekspor/999999", "erasure": "/privasi/penghapusan",
+            "erasure_report": "/privasi/penghapusan/999999", "retention": "/privasi/retensi",
+            "audit": "/audit"}
 
 
 #: endpoint → the path kinds above that reach it (every route of the app must be here)
@@ -214,7 +228,16 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "tpp_settings.calendar_seed": [], "tpp_settings.schedule_edit": [],
                # the decision (a POST): tests/portal/test_review_pages.py
                "review.queue": ["review_queue"], "review.history": ["review_history"],
-               "review.reference_photo": ["reference_b"], "review.decide": []}
+               "review.reference_photo": ["reference_b"], "review.decide": [],
+               # privacy: the POSTs, progress and downloads: tests/privacy/test_privacy_pages.py
+               "privacy.notice": ["privacy_notice"], "privacy.my_data": ["my_data"],
+               "privacy.consent_give": [], "privacy.export_start": [],
+               "privacy.export_job": ["export_job"], "privacy.export_progress": [],
+               "privacy.export_download": [], "privacy.withdraw": [],
+               "privacy_admin.erasure_index": ["erasure"], "privacy_admin.erase": [],
+               "privacy_admin.erasure_report": ["erasure_report"],
+               "privacy_admin.erasure_status": [], "privacy_admin.retention": ["retention"],
+               "privacy_admin.retention_save": [], "audit.index": ["audit"]}
 
 
 def test_every_route_is_declared_and_in_the_access_matrix(portal):
