@@ -137,6 +137,11 @@ class CloudSettings(BaseSettings):
         return key
 
 
+def from_environment() -> CloudSettings:
+    """The settings of this process (its environment and `*_FILE` secrets)."""
+    return CloudSettings()  # type: ignore[call-arg]  # every field has a default or env value
+
+
 def template_keys(settings: CloudSettings) -> FileKeyService:
     """The key service of face templates (the key file's adapter), or a clear error."""
     from .privacy.keys import FileKeyService, TemplateKeyError

@@ -52,8 +52,10 @@ def answer(conn: psycopg.Connection, out: Outbound, keys: KeyService, device_id:
         if (row is not None and row[0] == request_b64 and row[1] is not None
                 and datetime.now(UTC) - row[1] < RESEND_AFTER):
             return False
-        args = gallery_key.seal(_key(conn, keys, device_id), request_b64, device_id)
-        cmd = Command(correlation_id=uuid.uuid4().hex, issued_at=datetime.now(UTC), args=args)
+        args: dict[str, str | int | float | bool] = dict(
+            gallery_key.seal(_key(conn, keys, device_id), request_b64, device_id))
+        cmd = Command.model_validate({"correlation_id": uuid.uuid4().hex,
+                                      "issued_at": datetime.now(UTC), "args": args})
         # the command row names the request only: the sealed key is not kept
         conn.execute("INSERT INTO device_commands (correlation_id, device_id, name, args) "
                      "VALUES (%s, %s, %s, %s)", (cmd.correlation_id, device_id,

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import psycopg
 
-from ..settings import CloudSettings, SettingsError, database_url_or_none, template_keys
+from ..settings import SettingsError, database_url_or_none, from_environment, template_keys
 from . import audit
 from .domain import (
     AUDIT_TEXT,
@@ -24,6 +24,7 @@ from .domain import (
     ConsentError,
     RetentionKind,
 )
+from .keys import KeyService
 
 
 @contextmanager
@@ -39,9 +40,9 @@ def _connect() -> Iterator[psycopg.Connection]:
         yield conn
 
 
-def _keys():  # type: ignore[no-untyped-def]
+def _keys() -> KeyService:
     try:
-        return template_keys(CloudSettings())
+        return template_keys(from_environment())
     except SettingsError as err:
         raise click.ClickException(str(err)) from err
 
@@ -260,7 +261,7 @@ def export_cmd(employee: str, out: Path, by: str | None) -> None:
     from .export import build
 
     try:
-        keys = template_keys(CloudSettings())
+        keys = template_keys(from_environment())
     except SettingsError:
         keys = None
     with _connect() as conn:

@@ -47,13 +47,15 @@ def erase(conn: psycopg.Connection, employee_id: str, reason: str, by: str,
         face = conn.execute(
             "SELECT sealed IS NOT NULL OR cardinality(encodings) > 0, photo IS NOT NULL "
             "FROM face_templates WHERE employee_id = %s FOR UPDATE", (employee_id,)).fetchone()
-        version = None
+        version: int | None = None
         if face is not None:
-            version = conn.execute(
+            stamped = conn.execute(
                 "UPDATE face_templates SET encodings = '{}', sealed = NULL, data_key = NULL, "
                 "key_id = NULL, name = '', photo = NULL, removed = true, erased_at = now(), "
                 "version = nextval('gallery_version_seq'), updated_at = now() "
-                "WHERE employee_id = %s RETURNING version", (employee_id,)).fetchone()[0]
+                "WHERE employee_id = %s RETURNING version", (employee_id,)).fetchone()
+            assert stamped is not None  # the row is locked above
+            version = int(stamped[0])
         erased: dict[str, int] = {
             "templat_wajah": int(bool(face and face[0])),
             "foto_referensi": int(bool(face and face[1])),
@@ -179,7 +181,8 @@ def report(conn: psycopg.Connection, erasure_id: int) -> Report | None:
                   "LEFT JOIN offices o ON o.id = d.office_id "
                   "LEFT JOIN device_state s ON s.device_id = k.device_id "
                   "WHERE k.erasure_id = %s ORDER BY k.disabled, k.device_id", (erasure_id,))]
-    return Report(*row, kiosks=kiosks)
+    (eid, employee_id, name, reason, by, at, version, erased, swept) = row
+    return Report(eid, employee_id, name, reason, by, at, version, erased, swept, kiosks)
 
 
 @dataclass(frozen=True)

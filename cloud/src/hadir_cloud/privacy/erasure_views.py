@@ -115,8 +115,8 @@ def retention():  # type: ignore[no-untyped-def]
     return _retention_page({}, {})
 
 
-def _retention_page(errors: dict[str, str], form: dict[str, str], status: int = 200
-                    ):  # type: ignore[no-untyped-def]
+def _retention_page(errors: dict[str, str], form: dict[str, str],
+                    status: int = 200) -> tuple[str, int]:
     rows = store.policies(db())
     return render_template(
         "privacy/retention.html", rows=rows, kinds=list(RetentionKind), kind_text=KIND_TEXT,

@@ -27,10 +27,10 @@ from .keys import KeyService
 def template_keys() -> KeyService:
     """The template key service this process was configured with (HADIR_TEMPLATE_KEY_FILE);
     SettingsError when there is none."""
-    from ..settings import CloudSettings
+    from ..settings import from_environment
     from ..settings import template_keys as from_settings
 
-    return from_settings(CloudSettings())
+    return from_settings(from_environment())
 
 
 # --- retention ---------------------------------------------------------------------------
