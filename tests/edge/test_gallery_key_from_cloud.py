@@ -10,18 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hadir_devstack import Mosquitto
-from hadir_edge.config import EdgeSettings
-from hadir_edge.device import DeviceAgent
-from hadir_edge.face import Gallery, GalleryError, GalleryLocked, open_gallery
-from hadir_edge.identity import DeviceIdentity
-from hadir_edge.outbox import Outbox
-from hadir_edge.publisher import Publisher
-from hadir_edge.runtime import RuntimeConfig
+from hadir_edge.face import Gallery, GalleryError, GalleryLocked
 from hadir_protocol import gallery_key, topics
 from hadir_protocol.codec import encode, pack_encoding
 from hadir_protocol.models import Command, GalleryDelta, GalleryPerson, Telemetry
 from hadir_protocol.signing import generate_key, public_key_b64, sign
-from test_device_life import DEV, OFFICE, Cloud, wait  # the cloud's side of the topics
+from test_device_life import DEV, running_agent, wait  # the agent and the cloud's side
 
 CLOUD_KEY = generate_key()
 
@@ -76,23 +70,9 @@ def test_a_locked_gallery_opens_only_with_this_boot_s_answer(tmp_path: Path):
 
 @pytest.fixture
 def cloud_keyed(tmp_path: Path, broker: Mosquitto):  # type: ignore[no-untyped-def]
-    settings = EdgeSettings(
-        device_id=DEV, data_dir=tmp_path / "data", office=OFFICE,
-        camera={"type": "files", "paths": [str(tmp_path)]},
-        broker={"host": "127.0.0.1", "port": broker.port}, log_file=tmp_path / "kiosk.log",
-        cloud_public_key=public_key_b64(CLOUD_KEY), face={"gallery_key": "cloud"})
-    settings.data_dir.mkdir()
-    outbox = Outbox(settings.data_dir / "outbox.sqlite")
-    pub = Publisher(DEV, outbox, settings.broker, settings.publisher)
-    agent = DeviceAgent(settings, pub, outbox, open_gallery(settings), RuntimeConfig(settings),
-                        DeviceIdentity(settings.data_dir))
-    pub.start()
-    assert pub.connected.wait(10)
-    cloud = Cloud(broker.port)
-    yield agent, cloud
-    cloud.close()
-    pub.stop()
-    outbox.close()
+    with running_agent(tmp_path, broker, public_key_b64(CLOUD_KEY),
+                       face={"gallery_key": "cloud"}) as both:
+        yield both
 
 
 def test_the_heartbeat_asks_for_the_key_and_a_signed_command_unlocks(cloud_keyed):

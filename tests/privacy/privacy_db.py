@@ -44,3 +44,13 @@ def checkin(conn: psycopg.Connection, nip: str, at: datetime, device: str = "kio
                  "photo, payload) VALUES (%s, %s, 1, %s, 'in', %s, %s, '{}')",
                  (eid, device, nip, at, photo))
     return eid
+
+
+def rows_holding(conn: psycopg.Connection, needle: str) -> list[str]:
+    """Every table of the schema with a row whose text form contains `needle`."""
+    tables = [r[0] for r in conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+        "AND table_type = 'BASE TABLE'")]
+    return [t for t in tables if conn.execute(
+        f'SELECT count(*) FROM "{t}" t WHERE t::text LIKE %s',  # noqa: S608 - catalog names
+        (f"%{needle}%",)).fetchone()[0]]

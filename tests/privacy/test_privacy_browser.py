@@ -26,10 +26,11 @@ from privacy_db import BUDI, RINA, checkin, seed
 from shared_faces import FACES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "portal"))
+from test_request_browser import _menu, _sign_in  # noqa: E402
+from test_shell_browser import PASSWORD as PW  # noqa: E402
 from test_shell_browser import _shot, portal_url  # noqa: E402,F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-PW = "kata-sandi-rahasia"
 HADIR_CLOUD = shutil.which("hadir-cloud", path=str(Path(sys.executable).parent)) or "hadir-cloud"
 
 
@@ -53,20 +54,6 @@ def _seed(url: str) -> None:
         # both kiosks hold the current gallery
         conn.execute("INSERT INTO device_state (device_id, gallery_version, last_telemetry_at) "
                      "SELECT id, (SELECT max(version) FROM face_templates), now() FROM devices")
-
-
-def _sign_in(page, url: str, user: str) -> None:  # type: ignore[no-untyped-def]
-    page.context.clear_cookies()
-    page.goto(f"{url}/masuk")
-    page.get_by_label("NIP atau nama pengguna").fill(user)
-    page.get_by_label("Kata sandi").fill(PW)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_load_state()
-
-
-def _menu(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_role("navigation", name="Menu utama").get_by_role("link", name=name).click()
-    page.wait_for_load_state()
 
 
 def test_an_employee_downloads_their_data_hr_erases_the_auditor_sees_both(

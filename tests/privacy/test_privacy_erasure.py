@@ -12,17 +12,7 @@ from hadir_cloud.devices.gallery import deltas_for, enroll
 from hadir_cloud.privacy import erasure
 from hadir_cloud.privacy.domain import Consent, ConsentError, KioskState
 from hadir_protocol.codec import pack_encoding
-from privacy_db import BUDI, RINA, checkin, seed
-
-
-def rows_holding(conn: psycopg.Connection, needle: str) -> list[str]:
-    """Every table of the schema with a row whose text form contains `needle`."""
-    tables = [r[0] for r in conn.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
-        "AND table_type = 'BASE TABLE'")]
-    return [t for t in tables if conn.execute(
-        f'SELECT count(*) FROM "{t}" t WHERE t::text LIKE %s',  # noqa: S608 - catalog names
-        (f"%{needle}%",)).fetchone()[0]]
+from privacy_db import BUDI, RINA, checkin, rows_holding, seed
 
 
 def _enc(i: int) -> list[str]:

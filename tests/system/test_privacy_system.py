@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -28,6 +29,9 @@ from hadir_devstack import free_port
 from hadir_edge.face import Gallery, load_or_create_gallery_key
 
 from .harness import BIN, OFFICE, Proc, Stack, wait_until
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "privacy"))
+from privacy_db import rows_holding  # noqa: E402
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
@@ -103,12 +107,7 @@ def _kiosk_log(stack: Stack, device: str) -> str:
 
 def _rows_holding(url: str, needle: str) -> list[str]:
     with psycopg.connect(url) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
-            "AND table_type = 'BASE TABLE'")]
-        return [t for t in tables if conn.execute(
-            f'SELECT count(*) FROM "{t}" t WHERE t::text LIKE %s',  # noqa: S608 - catalog names
-            (f"%{needle}%",)).fetchone()[0]]
+        return rows_holding(conn, needle)
 
 
 def test_an_erased_person_is_recognised_by_no_kiosk_and_no_log_holds_faces_or_secrets(
