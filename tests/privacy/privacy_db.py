@@ -37,12 +37,12 @@ def seed(url: str) -> None:
 
 
 def checkin(conn: psycopg.Connection, nip: str, at: datetime, device: str = "kiosk-oi",
-            photo: bytes | None = JPEG) -> str:
+            photo: bytes | None = JPEG, method: str = "face") -> str:
     """A stored check-in with a photo at `at`; its event id."""
     eid = str(uuid.uuid4())
     conn.execute("INSERT INTO checkins (event_id, device_id, seq, employee_id, kind, captured_at, "
-                 "photo, payload) VALUES (%s, %s, 1, %s, 'in', %s, %s, '{}')",
-                 (eid, device, nip, at, photo))
+                 "photo, payload, method) VALUES (%s, %s, 1, %s, 'in', %s, %s, '{}', %s)",
+                 (eid, device, nip, at, photo, method))
     return eid
 
 

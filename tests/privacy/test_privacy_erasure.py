@@ -121,14 +121,18 @@ def test_late_photos_are_swept_and_re_enrolment_needs_new_consent(regency):
     conn, _held = regency
     erasure.erase(conn, RINA, "permintaan pegawai", "hr")
     erased_at = conn.execute("SELECT erased_at FROM erasures").fetchone()[0]
-    # a kiosk's backlog: made before the erasure, arrived after it; and a new one after it
+    # a kiosk's backlog (made before the erasure, arrived after it); her face recognised by a
+    # kiosk that had not applied the removal yet; her NIP typed after the erasure (evidence)
     before = checkin(conn, RINA, erased_at - timedelta(minutes=5), photo=b"\xff\xd8\xffLATE")
-    after = checkin(conn, RINA, erased_at + timedelta(minutes=5), photo=b"\xff\xd8\xffNEW")
-    assert erasure.sweep(conn) == 1
+    stale = checkin(conn, RINA, erased_at + timedelta(minutes=1), photo=b"\xff\xd8\xffOLD")
+    typed = checkin(conn, RINA, erased_at + timedelta(minutes=5), photo=b"\xff\xd8\xffNEW",
+                    method="nip")
+    assert erasure.sweep(conn) == 2
     kept = dict(conn.execute("SELECT event_id::text, photo IS NOT NULL FROM checkins "
                              "WHERE employee_id = %s", (RINA,)).fetchall())
-    assert kept == {before: False, after: True}
-    assert conn.execute("SELECT swept_photos FROM erasures").fetchone()[0] == 1
+    assert kept == {before: False, stale: False, typed: True}
+    assert conn.execute("SELECT swept_photos FROM erasures").fetchone()[0] == 2
+    assert erasure.sweep(conn) == 0  # nothing twice
     with pytest.raises(ConsentError, match="persetujuan biometrik"):
         enroll(conn, RINA, "Rina", _enc(9))  # her consent was withdrawn with the erasure
     enroll(conn, RINA, "Rina", _enc(9), consent=Consent("FRM-BARU", "hr"))

@@ -291,11 +291,13 @@ def user() -> None:
 @click.option("--role", default="admin", show_default=True, help="Role.")
 def user_add(username: str, password_file: click.utils.LazyFile, role: str) -> None:
     """Create or reset a portal user."""
+    from .privacy.audit import cli_origin
     from .users import add_user
 
     with _connect() as conn:
         try:
-            add_user(conn, username, password_file.read().strip(), role)
+            add_user(conn, username, password_file.read().strip(), role,
+                     origin=cli_origin())
         except ValueError as err:
             raise click.ClickException(str(err)) from err
     click.echo(f"pengguna {username} tersimpan")

@@ -45,16 +45,24 @@ def _check_new_password(password: str) -> None:
         raise AccountError(f"kata sandi minimal {MIN_PASSWORD} karakter")
 
 
-def add_user(conn: psycopg.Connection, username: str, password: str, role: str = "admin") -> None:
-    """Create or reset a portal user (the first administrators; employees use `invite`)."""
+def add_user(conn: psycopg.Connection, username: str, password: str, role: str = "admin",
+             by: str | None = None, origin: str | None = None) -> None:
+    """Create or reset a portal user (the first administrators; employees use `invite`); a
+    new account's role, or a changed one, is written to the audit trail."""
     _check_new_password(password)
-    conn.execute(
-        "INSERT INTO portal_users (username, password_hash, role, password_changed_at) "
-        "VALUES (%s, %s, %s, now()) ON CONFLICT (username) DO UPDATE SET "
-        "password_hash = EXCLUDED.password_hash, role = EXCLUDED.role, "
-        "password_changed_at = now(), session_version = portal_users.session_version + 1",
-        (username, _hasher.hash(password), role),
-    )
+    with conn.transaction():
+        before = conn.execute("SELECT role FROM portal_users WHERE username = %s",
+                              (username,)).fetchone()
+        conn.execute(
+            "INSERT INTO portal_users (username, password_hash, role, password_changed_at) "
+            "VALUES (%s, %s, %s, now()) ON CONFLICT (username) DO UPDATE SET "
+            "password_hash = EXCLUDED.password_hash, role = EXCLUDED.role, "
+            "password_changed_at = now(), session_version = portal_users.session_version + 1",
+            (username, _hasher.hash(password), role),
+        )
+        if before is None or before[0] != role:
+            audit.record(conn, by or audit.cli_actor(), AuditAction.ROLE_GRANT, username,
+                         {"peran": role, "sebelum": before[0] if before else None}, origin)
 
 
 def check_password(conn: psycopg.Connection, login: str, password: str) -> str | None:

@@ -73,7 +73,9 @@ def register(main: click.Group, device: click.Group,
 
     @device.command("command")
     @click.argument("device_id")
-    @click.argument("name", type=click.Choice([c.value for c in CommandName]))
+    # gallery-key is the fleet monitor's answer to a kiosk's boot (devices/gallery_keys.py)
+    @click.argument("name", type=click.Choice([c.value for c in CommandName
+                                               if c is not CommandName.GALLERY_KEY]))
     @click.option("--arg", "args", multiple=True, help="Argumen kunci=nilai, mis. lines=200.")
     @click.option("--wait", type=float, default=30.0, show_default=True,
                   help="Detik menunggu balasan (disimpan oleh `hadir-cloud fleet`).")

@@ -9,8 +9,9 @@ written to the audit trail with what was erased where.
 
 Afterwards the fleet monitor, for every heartbeat it stores, sends the kiosk the removal it
 lacks and stamps its confirmation (`confirm`) once a heartbeat sent after the erasure reports
-the removal's version or later; the hourly retention job clears the photos of events made
-before the erasure that reach the cloud only later (`sweep`: a kiosk's offline backlog).
+the removal's version or later; the hourly retention job clears the photos that reach the
+cloud after the erasure (`sweep`: a kiosk's offline backlog, a face recognised by a kiosk that
+had not applied the removal yet).
 """
 
 from __future__ import annotations
@@ -103,20 +104,27 @@ def confirm(conn: psycopg.Connection, device_id: str | None = None) -> int:
         {"dev": device_id}).rowcount
 
 
+#: a photo the sweep clears: made before the erasure (a kiosk's backlog), or a face
+#: recognised by a kiosk that had not applied the removal yet while the person stays erased
+#: (a NIP check-in after the erasure keeps its photo: it is evidence the person gave)
+_LATE = ("employee_id = %(nip)s AND photo IS NOT NULL AND (captured_at <= %(at)s OR ({method} = "
+         "'face' AND EXISTS (SELECT 1 FROM face_templates f WHERE f.employee_id = %(nip)s "
+         "AND f.erased_at IS NOT NULL)))")
+
+
 def sweep(conn: psycopg.Connection) -> int:
-    """Clear the photos of events made before an erasure that reached the cloud after it (a
-    kiosk's offline backlog); how many. The hourly retention job calls it."""
+    """Clear the photos of an erased person's check-ins that reached the cloud after the
+    erasure (`_LATE`); how many. The hourly retention job calls it."""
     swept = 0
     recent = conn.execute("SELECT id, employee_id, erased_at FROM erasures WHERE erased_at > "
                           "now() - %s", (SWEEP_FOR,)).fetchall()
     for erasure_id, employee_id, erased_at in recent:
+        args = {"nip": employee_id, "at": erased_at}
         with conn.transaction():
-            n = conn.execute("UPDATE checkins SET photo = NULL WHERE employee_id = %s AND "
-                             "photo IS NOT NULL AND captured_at <= %s",
-                             (employee_id, erased_at)).rowcount
-            n += conn.execute("UPDATE checkin_quarantine SET photo = NULL WHERE employee_id = %s "
-                              "AND photo IS NOT NULL AND captured_at <= %s",
-                              (employee_id, erased_at)).rowcount
+            n = conn.execute("UPDATE checkins SET photo = NULL WHERE "
+                             + _LATE.format(method="method"), args).rowcount
+            n += conn.execute("UPDATE checkin_quarantine SET photo = NULL WHERE "
+                              + _LATE.format(method="payload->>'method'"), args).rowcount
             if n:
                 conn.execute("UPDATE erasures SET swept_photos = swept_photos + %s WHERE id = %s",
                              (n, erasure_id))
