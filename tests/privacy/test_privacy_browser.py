@@ -118,12 +118,22 @@ def test_an_employee_downloads_their_data_hr_erases_the_auditor_sees_both(
             assert confirm(conn) == 2
         page.wait_for_selector('#erasure-kiosks[data-complete="ya"]', timeout=15_000)
         _shot(page, tmp_path, "privacy-erasure-confirmed-id")
+        # and sets how long Buton Tengah keeps selfies
+        _menu(page, "Masa simpan data")
+        page.get_by_label("Berlaku untuk").select_option("buton-tengah")
+        page.get_by_label("Hari").fill("60")
+        page.get_by_role("button", name="Simpan masa simpan").click()
+        page.wait_for_load_state()
+        assert "60 hari" in page.locator(
+            '#retention tr[data-regency="buton-tengah"][data-kind="foto_presensi"]').inner_text()
+        _shot(page, tmp_path, "privacy-retention-id")
 
         # the auditor sees both in the trail
         _sign_in(page, portal_url, "auditor")
         _menu(page, "Log audit")
         table = page.locator("#audit").inner_text()
         assert "mengunduh ekspor data pribadi" in table and "menghapus data biometrik" in table
+        assert "mengubah masa simpan" in table
         _shot(page, tmp_path, "privacy-audit-id")
         page.get_by_label("Aksi").select_option("biometrik.hapus")
         page.get_by_role("button", name="Saring").click()
