@@ -25,7 +25,7 @@ from psycopg.types.json import Jsonb
 
 from . import audit
 from . import store as privacy_store
-from .domain import AuditAction, KioskState, erasure_complete, kiosk_state
+from .domain import AuditAction, KioskState, confirms, erasure_complete, kiosk_state
 
 #: how long after an erasure late photos (a kiosk's backlog) are still looked for
 SWEEP_FOR = timedelta(days=60)
@@ -93,15 +93,22 @@ def erase(conn: psycopg.Connection, employee_id: str, reason: str, by: str,
 
 
 def confirm(conn: psycopg.Connection, device_id: str | None = None) -> int:
-    """Stamp the kiosks (one, or all) whose heartbeat, sent after an erasure, reports the
-    removal's version or later; how many were confirmed now. The fleet monitor calls it after
-    every heartbeat it stores."""
-    return conn.execute(
-        "UPDATE erasure_kiosks k SET confirmed_at = now(), confirmed_version = s.gallery_version "
-        "FROM erasures e, device_state s WHERE k.erasure_id = e.id AND s.device_id = k.device_id "
-        "AND k.confirmed_at IS NULL AND (%(dev)s::text IS NULL OR k.device_id = %(dev)s) "
-        "AND s.gallery_version >= e.gallery_version AND s.last_telemetry_at > e.erased_at",
-        {"dev": device_id}).rowcount
+    """Stamp the kiosks (one, or all) whose last heartbeat confirms a pending removal
+    (`domain.confirms`); how many were confirmed now. The fleet monitor calls it after every
+    heartbeat it stores (a kiosk has a handful of pending rows at most)."""
+    pending = conn.execute(
+        "SELECT k.erasure_id, k.device_id, e.gallery_version, s.gallery_version, "
+        "s.last_telemetry_at, e.erased_at FROM erasure_kiosks k "
+        "JOIN erasures e ON e.id = k.erasure_id JOIN device_state s ON s.device_id = k.device_id "
+        "WHERE k.confirmed_at IS NULL AND (%(dev)s::text IS NULL OR k.device_id = %(dev)s)",
+        {"dev": device_id}).fetchall()
+    n = 0
+    for erasure_id, dev, required, reported, reported_at, erased_at in pending:
+        if confirms(required, reported, reported_at, erased_at):
+            n += conn.execute("UPDATE erasure_kiosks SET confirmed_at = now(), "
+                              "confirmed_version = %s WHERE erasure_id = %s AND device_id = %s "
+                              "AND confirmed_at IS NULL", (reported, erasure_id, dev)).rowcount
+    return n
 
 
 #: a photo the sweep clears: made before the erasure (a kiosk's backlog), or a face
