@@ -196,8 +196,9 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     db_url = stack.pg.create_database("hadir_demo")
     secret = secrets.token_hex(32)
     cloud_key = wd / "cloud_key.pem"  # signs config, gallery and commands; kiosks pin it
+    template_key = wd / "template_key"  # seals face templates at rest (docs/privacy.md)
     env = {**os.environ, "HADIR_DATABASE_URL": db_url, "HADIR_SECRET_KEY": secret,
-           "HADIR_CLOUD_KEY_FILE": str(cloud_key),
+           "HADIR_CLOUD_KEY_FILE": str(cloud_key), "HADIR_TEMPLATE_KEY_FILE": str(template_key),
            # the demo's portal is plain HTTP on loopback; production sits behind TLS
            "HADIR_PORTAL_SECURE_COOKIES": "false"}
     cloud = str(BIN / "hadir-cloud")
@@ -206,6 +207,8 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     run([cloud, "db", "upgrade"], env)
     cloud_public_key = run([cloud, "cloud-key", "init", "--out", str(cloud_key)],
                            env).strip().splitlines()[-1]
+    if not template_key.exists():
+        run([cloud, "privacy", "template-key", "init", "--out", str(template_key)], env)
 
     # the broker as in production: the cloud's users (ingest-1, fleet, cli) and their ACL,
     # generated from the wire contract; the kiosks are added below by `hadir-cloud device add`

@@ -36,10 +36,11 @@ done
 # The provisioning file is KEY=value lines written by IT staff (see README.md).
 DEVICE_ID="" OFFICE_ID="" OFFICE_NAME="" OFFICE_TZ="Asia/Jakarta" OFFICE_LAT="" OFFICE_LON=""
 OFFICE_RADIUS_M="50" BROKER_HOST="" BROKER_PORT="8883" BROKER_PASSWORD="" CLOUD_PUBLIC_KEY=""
+GALLERY_KEY="auto"
 while IFS='=' read -r key value; do
   case "$key" in
     ''|'#'*) continue ;;
-    DEVICE_ID|OFFICE_ID|OFFICE_NAME|OFFICE_TZ|OFFICE_LAT|OFFICE_LON|OFFICE_RADIUS_M|BROKER_HOST|BROKER_PORT|BROKER_PASSWORD|CLOUD_PUBLIC_KEY)
+    DEVICE_ID|OFFICE_ID|OFFICE_NAME|OFFICE_TZ|OFFICE_LAT|OFFICE_LON|OFFICE_RADIUS_M|BROKER_HOST|BROKER_PORT|BROKER_PASSWORD|CLOUD_PUBLIC_KEY|GALLERY_KEY)
       printf -v "$key" '%s' "$value" ;;
     *) echo "unknown key in $PROVISION_FILE: $key" >&2; exit 1 ;;
   esac
@@ -60,6 +61,18 @@ fi
 case "$OFFICE_TZ" in
   Asia/Jakarta|Asia/Makassar|Asia/Jayapura) ;;
   *) echo "OFFICE_TZ must be Asia/Jakarta, Asia/Makassar or Asia/Jayapura" >&2; exit 1 ;;
+esac
+# Where the face gallery's key lives (README.md, "The gallery key"): sealed by the TPM, or
+# from the cloud at every boot (memory only), or a plain file (the card gives it away).
+case "$GALLERY_KEY" in
+  auto)
+    if [ "$SKIP_SYSTEM" -eq 0 ] && [ -e /dev/tpmrm0 ] && systemd-creds has-tpm2 >/dev/null 2>&1; then
+      GALLERY_KEY=tpm2
+    else
+      GALLERY_KEY=cloud
+    fi ;;
+  tpm2|cloud|file) ;;
+  *) echo "GALLERY_KEY must be auto, tpm2, cloud or file" >&2; exit 1 ;;
 esac
 
 put() {  # put MODE SOURCE DEST: install a file under ROOT
@@ -95,12 +108,36 @@ install -d -m 0755 "$ROOT/etc/hadir"
 install -d -m 0700 "$ROOT/etc/hadir/credentials"
 install -d -m 0700 "$ROOT/var/lib/hadir"
 
-echo "[4/7] credentials"
+echo "[4/7] credentials (gallery key: $GALLERY_KEY)"
 umask 077
 printf '%s' "$BROKER_PASSWORD" > "$ROOT/etc/hadir/credentials/mqtt-password"
-if [ ! -s "$ROOT/etc/hadir/credentials/gallery-key" ]; then
-  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$ROOT/etc/hadir/credentials/gallery-key"
-fi
+plain="$ROOT/etc/hadir/credentials/gallery-key"
+sealed="$ROOT/etc/hadir/credentials/gallery-key.cred"
+dropin=/etc/systemd/system/hadir-kiosk.service.d/gallery-key.conf
+case "$GALLERY_KEY" in
+  tpm2)
+    # sealed to this board's TPM: a copied card cannot decrypt it; an existing plain key is
+    # sealed (the gallery on the card stays readable) and then destroyed
+    if [ ! -s "$sealed" ]; then
+      if [ "$SKIP_SYSTEM" -eq 1 ]; then
+        echo "  (HADIR_ROOT: the key is sealed with the TPM on the kiosk itself)"
+      else
+        [ -s "$plain" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$plain"
+        systemd-creds encrypt --with-key=tpm2 --name=gallery-key "$plain" "$sealed"
+      fi
+    fi
+    if [ -s "$sealed" ] && [ -e "$plain" ]; then shred -u "$plain"; fi
+    put 0644 "$HERE/systemd/gallery-key-tpm2.conf" "$dropin" ;;
+  file)
+    if [ ! -s "$plain" ]; then
+      head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$plain"
+    fi
+    put 0644 "$HERE/systemd/gallery-key-file.conf" "$dropin" ;;
+  cloud)
+    # the key comes from the cloud at every boot and stays in memory: none on the card
+    if [ -e "$plain" ]; then shred -u "$plain"; fi
+    rm -f "$sealed" "$ROOT$dropin" ;;
+esac
 umask 022
 
 echo "[5/7] kiosk configuration"
@@ -125,6 +162,10 @@ type = "picamera2"
 type = "gpsd"
 host = "127.0.0.1"
 port = 2947
+
+[face]
+# credential: the gallery-key credential (sealed by the TPM); cloud: from the cloud at boot
+gallery_key = "$([ "$GALLERY_KEY" = cloud ] && echo cloud || echo credential)"
 
 [office]
 id = "$OFFICE_ID"

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hadir_devstack import Mosquitto, Postgres
 from shared_faces import FACES, ROOT  # noqa: F401 - the shared face photos
+
+
+@pytest.fixture(scope="session", autouse=True)
+def template_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The key-encryption key of face templates at rest, for this test session: every process
+    that enrols faces or sends galleries (the CLI, the fleet monitor, a job) reads
+    HADIR_TEMPLATE_KEY_FILE, as in production; subprocesses inherit it."""
+    from hadir_cloud.privacy.keys import write_key_file
+
+    given = os.environ.get("HADIR_TEMPLATE_KEY_FILE")
+    if given:
+        yield Path(given)
+        return
+    path = tmp_path_factory.mktemp("template-key") / "template_key"
+    write_key_file(path)
+    os.environ["HADIR_TEMPLATE_KEY_FILE"] = str(path)
+    try:
+        yield path
+    finally:
+        os.environ.pop("HADIR_TEMPLATE_KEY_FILE", None)
 
 
 @pytest.fixture(scope="session")

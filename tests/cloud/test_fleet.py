@@ -16,6 +16,7 @@ from hadir_cloud.devices import add_device, add_office
 from hadir_cloud.devices.domain import FleetError, parse_schedule
 from hadir_cloud.devices.gallery import current_version, deltas_for, enroll, remove, touch
 from hadir_cloud.devices.monitor import FleetMonitor
+from hadir_cloud.privacy.domain import Consent
 from hadir_cloud.settings import CloudSettings
 from hadir_devstack import BrokerLogins
 from hadir_edge.face import Gallery
@@ -27,6 +28,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from system.harness import wait_until
 
 DEV = "kiosk-armada-01"
+
+#: a recorded consent to biometric enrolment (enrolment refuses without one)
+CONSENT = Consent("FRM-UJI-1", "uji")
 
 
 def nip(i: int) -> str:
@@ -51,7 +55,7 @@ def test_snapshot_in_chunks_then_deltas_reach_the_same_gallery(fresh_db: str, tm
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         assert deltas_for(conn, DEV, 0) == []
         for i in range(1, 1201):
-            enroll(conn, nip(i), f"Pegawai {i}", enc(i))
+            enroll(conn, nip(i), f"Pegawai {i}", enc(i), consent=CONSENT)
         v_full = current_version(conn)
         chunks = deltas_for(conn, DEV, 0, chunk=500)
         assert [len(c.upserts) for c in chunks] == [500, 500, 200]
@@ -67,8 +71,8 @@ def test_snapshot_in_chunks_then_deltas_reach_the_same_gallery(fresh_db: str, tm
         assert len(kiosk.employees()) == 1200 and kiosk.version == v_full
         # changes after that: one removal, one new face, one re-enrolment
         remove(conn, nip(7))
-        enroll(conn, nip(2000), "Pegawai Baru", enc(2000))
-        enroll(conn, nip(8), "Pegawai 8 (foto baru)", enc(8008))
+        enroll(conn, nip(2000), "Pegawai Baru", enc(2000), consent=CONSENT)
+        enroll(conn, nip(8), "Pegawai 8 (foto baru)", enc(8008), consent=CONSENT)
         (delta,) = deltas_for(conn, DEV, kiosk.version)
         assert delta.removals == [nip(7)]
         assert sorted(p.employee_id for p in delta.upserts) == [nip(8), nip(2000)]
@@ -156,9 +160,9 @@ def test_a_kiosk_gets_only_its_office_s_faces_and_those_on_duty_there(fresh_db: 
         add_office(conn, "setda", "Setda", "Asia/Jakarta", -3.2, 104.6, 50)
         add_office(conn, "sdn-1", "SDN 1", "Asia/Jakarta", -3.3, 104.7, 50)
         add_device(conn, DEV, public_key_b64(generate_key()), "setda")
-        enroll(conn, nip(1), "Di Setda", enc(1), "setda")
-        enroll(conn, nip(2), "Di SDN 1", enc(2), "sdn-1")
-        enroll(conn, nip(3), "Di mana saja", enc(3))  # no office: every kiosk
+        enroll(conn, nip(1), "Di Setda", enc(1), "setda", consent=CONSENT)
+        enroll(conn, nip(2), "Di SDN 1", enc(2), "sdn-1", consent=CONSENT)
+        enroll(conn, nip(3), "Di mana saja", enc(3), consent=CONSENT)  # no office: every kiosk
         kiosk = Gallery(tmp_path / "g", bytes(32))
         for d in deltas_for(conn, DEV, 0):
             kiosk.apply(d)
@@ -171,7 +175,7 @@ def test_a_kiosk_gets_only_its_office_s_faces_and_those_on_duty_there(fresh_db: 
             kiosk.apply(d)
         assert sorted(kiosk.employees()) == [nip(1), nip(2), nip(3)]
         # nip(1) moves to SDN 1 and the duty ends: both leave this kiosk as removals
-        enroll(conn, nip(1), "Pindah", enc(1), "sdn-1")
+        enroll(conn, nip(1), "Pindah", enc(1), "sdn-1", consent=CONSENT)
         conn.execute("UPDATE device_configs SET payload = '{}'")
         touch(conn, [nip(2)])
         (delta,) = deltas_for(conn, DEV, kiosk.version)

@@ -140,14 +140,15 @@ def test_a_disabled_kiosk_is_held_and_lands_when_enabled_without_a_restart(db):
 
 
 def test_refused_messages_past_their_retention_are_pruned(db):
-    from hadir_cloud import refusals
+    """Refusals go by the retention job (privacy/retention.py), no longer by the ingest."""
+    from hadir_cloud.privacy import retention
 
     conn, _key = db
     pipe = Pipeline(DeviceKeys())
     pipe.process(conn, [Msg(topics.checkin(DEV), b'{"a":NaN}'), Msg(topics.checkin(DEV), b"[1]")])
     conn.execute("UPDATE rejected_messages SET last_seen_at = now() - interval '100 days' "
                  "WHERE reason = 'non_finite_number'")
-    assert refusals.prune(conn, 90, batch=1) == 1
+    assert retention.run(conn, batch=1)["pesan_ditolak"] == 1
     assert [r[0] for r in conn.execute("SELECT reason FROM rejected_messages")] == ["malformed_json"]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import queue
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,14 +88,15 @@ class Cloud:
 CLOUD_KEY = generate_key()
 
 
-@pytest.fixture(params=["unpinned"])
-def kiosk(request, tmp_path: Path, broker: Mosquitto):
-    pinned = public_key_b64(CLOUD_KEY) if request.param == "pinned" else None
+@contextmanager
+def running_agent(tmp_path: Path, broker: Mosquitto, pinned: str | None,
+                  **more: object) -> Iterator[tuple[DeviceAgent, Cloud]]:
+    """The kiosk's agent on a real broker, and the cloud's side of its topics."""
     settings = EdgeSettings(
         device_id=DEV, data_dir=tmp_path / "data", office=OFFICE,
         camera={"type": "files", "paths": [str(tmp_path)]},
         broker={"host": "127.0.0.1", "port": broker.port}, log_file=tmp_path / "kiosk.log",
-        cloud_public_key=pinned)
+        cloud_public_key=pinned, **more)
     settings.data_dir.mkdir()
     settings.log_path().write_text("".join(f"baris {i}\n" for i in range(500)))
     outbox = Outbox(settings.data_dir / "outbox.sqlite")
@@ -103,10 +106,19 @@ def kiosk(request, tmp_path: Path, broker: Mosquitto):
     pub.start()
     assert pub.connected.wait(10)
     cloud = Cloud(broker.port)
-    yield agent, cloud
-    cloud.close()
-    pub.stop()
-    outbox.close()
+    try:
+        yield agent, cloud
+    finally:
+        cloud.close()
+        pub.stop()
+        outbox.close()
+
+
+@pytest.fixture(params=["unpinned"])
+def kiosk(request, tmp_path: Path, broker: Mosquitto):
+    pinned = public_key_b64(CLOUD_KEY) if request.param == "pinned" else None
+    with running_agent(tmp_path, broker, pinned) as both:
+        yield both
 
 
 def wait(cond, what: str, timeout: float = 10) -> None:  # type: ignore[no-untyped-def]

@@ -42,6 +42,18 @@ def test_a_broken_unit_is_caught(tmp_path: Path):
     assert "Failed to parse service type" in out.stderr
 
 
+@pytest.mark.parametrize("dropin", sorted(FW.glob("systemd/gallery-key-*.conf")),
+                         ids=lambda p: p.name)
+def test_the_gallery_key_drop_ins_verify_with_the_kiosk_unit(dropin: Path, tmp_path: Path):
+    """A drop-in's [Service] lines merged into the unit, as systemd reads them."""
+    text = (FW / "systemd/hadir-kiosk.service").read_text() + "\n" + dropin.read_text()
+    out = _verify(text, tmp_path, "hadir-kiosk.service")
+    assert out.returncode == 0, out.stderr
+    assert [line for line in out.stderr.splitlines() if "hadir-kiosk.service" in line] == []
+    key = "LoadCredentialEncrypted=" if "tpm2" in dropin.name else "LoadCredential="
+    assert f"{key}gallery-key:" in dropin.read_text()
+
+
 def test_kiosk_unit_has_watchdog_notify_and_credentials():
     text = (FW / "systemd/hadir-kiosk.service").read_text()
     for needle in ("Type=notify", "WatchdogSec=", "Restart=always", "LoadCredential=mqtt-password",
@@ -119,23 +131,59 @@ def test_provisioning_writes_a_valid_kiosk(tmp_path: Path):
     assert pw.read_text() == "s3cret-pw"
     assert stat.S_IMODE(pw.stat().st_mode) == 0o600
     assert stat.S_IMODE((root / "etc/hadir/credentials").stat().st_mode) == 0o700
-    key = (root / "etc/hadir/credentials/gallery-key").read_text()
     # the kiosk's own configuration model accepts what provisioning wrote
-    from hadir_edge.config import EdgeSettings
-
-    cfg = tomllib.loads((root / "etc/hadir/hadir-edge.toml").read_text())
-    settings = EdgeSettings.model_validate(cfg)
+    settings = _settings(root)
     assert settings.device_id == "kiosk-sdn1-test-01"
     assert settings.office.tz == "Asia/Makassar"
-    # the gallery key is one the kiosk can use (a 256-bit AES key, kept across reruns)
-    from hadir_edge.face import load_or_create_gallery_key
-
-    assert len(load_or_create_gallery_key(root / "etc/hadir/credentials/gallery-key")) == 32
-    # idempotent: a second run keeps the gallery key and does not append config.txt twice
+    # no TPM here: the gallery key comes from the cloud at boot, none is on the card
+    assert settings.face.gallery_key == "cloud"
+    assert not (root / "etc/hadir/credentials/gallery-key").exists()
+    assert not (root / DROPIN).exists()
+    # idempotent: a second run does not append config.txt twice
     out2 = _provision(tmp_path, PROVISION)
     assert out2.returncode == 0, out2.stderr
     assert (root / "boot/firmware/config.txt").read_text().count("dtoverlay=pps-gpio") == 1
-    assert (root / "etc/hadir/credentials/gallery-key").read_text() == key
+
+
+DROPIN = "etc/systemd/system/hadir-kiosk.service.d/gallery-key.conf"
+
+
+def _settings(root: Path):  # type: ignore[no-untyped-def]
+    from hadir_edge.config import EdgeSettings
+
+    return EdgeSettings.model_validate(tomllib.loads((root / "etc/hadir/hadir-edge.toml")
+                                                     .read_text()))
+
+
+def test_a_plain_gallery_key_file_when_asked_for_kept_across_reruns(tmp_path: Path):
+    out = _provision(tmp_path, PROVISION + "GALLERY_KEY=file\n")
+    assert out.returncode == 0, out.stderr
+    root = tmp_path / "root"
+    key_file = root / "etc/hadir/credentials/gallery-key"
+    key = key_file.read_text()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    from hadir_edge.face import load_or_create_gallery_key
+
+    assert len(load_or_create_gallery_key(key_file)) == 32  # a 256-bit AES key
+    assert "LoadCredential=gallery-key:" in (root / DROPIN).read_text()
+    assert _settings(root).face.gallery_key == "credential"
+    assert _provision(tmp_path, PROVISION + "GALLERY_KEY=file\n").returncode == 0
+    assert key_file.read_text() == key
+    # moving such a kiosk to the cloud's key destroys the file on the card
+    assert _provision(tmp_path, PROVISION + "GALLERY_KEY=cloud\n").returncode == 0
+    assert not key_file.exists() and not (root / DROPIN).exists()
+    assert _settings(root).face.gallery_key == "cloud"
+
+
+def test_a_tpm_sealed_gallery_key_is_loaded_encrypted(tmp_path: Path):
+    out = _provision(tmp_path, PROVISION + "GALLERY_KEY=tpm2\n")
+    assert out.returncode == 0, out.stderr
+    root = tmp_path / "root"
+    assert "LoadCredentialEncrypted=gallery-key:/etc/hadir/credentials/gallery-key.cred" in (
+        root / DROPIN).read_text()
+    assert "sealed with the TPM on the kiosk itself" in out.stdout
+    assert not (root / "etc/hadir/credentials/gallery-key").exists()
+    assert _settings(root).face.gallery_key == "credential"
 
 
 @pytest.mark.parametrize(
@@ -145,6 +193,7 @@ def test_provisioning_writes_a_valid_kiosk(tmp_path: Path):
         (("OFFICE_TZ=Asia/Makassar", "OFFICE_TZ=Asia/Bangkok"), "OFFICE_TZ must be"),
         (("DEVICE_ID=kiosk-sdn1-test-01", "DEVICE_ID=Kiosk_1"), "DEVICE_ID must be"),
         (("BROKER_PORT=8883", "BROKER_PROT=8883"), "unknown key"),
+        (("BROKER_PORT=8883", "BROKER_PORT=8883\nGALLERY_KEY=usb"), "GALLERY_KEY must be"),
     ],
 )
 def test_provisioning_refuses_bad_files_clearly(tmp_path: Path, change, message):

@@ -238,16 +238,25 @@ def test_faces_enrolled_by_a_job(console, faces_dir: Path, tmp_path: Path):
     assert resp.status_code == 400 and 'id="nip-error"' in resp.get_data(as_text=True)
     worker = _worker(db, env, tmp_path / "worker.log")
     try:
-        resp = ti.post("/kiosk/wajah", data={"nip": NIP, "foto": [
+        # no consent recorded for this person and none given: refused next to the field
+        resp = ti.post("/kiosk/wajah", data={"nip": NIP, "foto": (io.BytesIO(photo), "a.jpg")},
+                       content_type="multipart/form-data")
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 400 and 'id="persetujuan-error"' in html
+        assert "Belum ada persetujuan pegawai ini" in html
+        ticked = ti.post("/kiosk/wajah", data={"nip": NIP, "setuju": "ya", "foto": (
+            io.BytesIO(photo), "a.jpg")}, content_type="multipart/form-data")
+        assert ticked.status_code == 400 and "nomor formulir" in ticked.get_data(as_text=True)
+        consent = {"setuju": "ya", "persetujuan": "PWJ/2026/017"}
+        resp = ti.post("/kiosk/wajah", data={"nip": NIP, **consent, "foto": [
             (io.BytesIO(photo), "obama1.jpg"), (io.BytesIO(group), "rombongan.jpg")]},
             content_type="multipart/form-data")
         assert resp.status_code == 302 and "/kiosk/wajah/tugas/" in resp.headers["Location"]
         job = resp.headers["Location"]
         failed = wait_for(lambda: _finished(ti, job), 120, "the refused enrolment")
         assert 'data-state="failed"' in failed and "rombongan.jpg: 2 wajah" in failed
-        resp = ti.post("/kiosk/wajah", data={"nip": NIP, "foto": (io.BytesIO(photo),
-                                                                   "obama1.jpg")},
-                       content_type="multipart/form-data")
+        resp = ti.post("/kiosk/wajah", data={"nip": NIP, **consent, "foto": (
+            io.BytesIO(photo), "obama1.jpg")}, content_type="multipart/form-data")
         job = resp.headers["Location"]
         done = wait_for(lambda: _finished(ti, job), 120, "the enrolment")
         assert 'data-state="done"' in done and "Terdaftar: Pegawai A1, 1 foto" in done
@@ -255,11 +264,15 @@ def test_faces_enrolled_by_a_job(console, faces_dir: Path, tmp_path: Path):
         worker.terminate()
         worker.wait(20)
     with psycopg.connect(db) as conn:
-        row = conn.execute("SELECT name, office_id, cardinality(encodings), photo IS NOT NULL "
-                           "FROM face_templates WHERE employee_id = %s", (NIP,)).fetchone()
+        row = conn.execute("SELECT name, office_id, cardinality(encodings), sealed IS NOT NULL, "
+                           "photo IS NOT NULL FROM face_templates WHERE employee_id = %s",
+                           (NIP,)).fetchone()
         kept = conn.execute("SELECT count(*) FROM face_enrolment_uploads").fetchone()[0]
-    assert row == ("Pegawai A1", "kantor-wib", 1, True)
+        given = conn.execute("SELECT reference, recorded_by FROM biometric_consents WHERE "
+                             "employee_id = %s", (NIP,)).fetchall()
+    assert row == ("Pegawai A1", "kantor-wib", 0, True, True)  # sealed at rest, none in clear
     assert kept == 0  # the uploaded photos are gone, refused or enrolled
+    assert given == [("PWJ/2026/017", "ti")]  # the form recorded with the enrolment
     listing = ti.get("/kiosk/wajah").get_data(as_text=True)
     assert "Pegawai A1" in listing and 'id="recent-faces"' in listing
 

@@ -44,14 +44,24 @@ REVIEWERS = {"admin", "admin_bkpsdm", "admin_opd", "verifikator"}
 
 def expected(path_kind: str, role: str | None) -> int:
     """The expected status of a GET, by route and role (None: not signed in)."""
-    if path_kind in ("login", "activate", "healthz", "static", "verify"):
-        return 200  # the letters' verify page: anyone, no login
+    if path_kind in ("login", "activate", "healthz", "static", "verify", "privacy_notice"):
+        return 200  # the letters' verify page and the privacy notice: anyone, no login
     if path_kind == "verify_token":
         return 404  # public, and no letter has that token
     if role is None:
         return 401 if path_kind == "api" else 302
-    if path_kind in ("password", "my_month"):
+    if path_kind in ("password", "my_month", "my_data"):
         return 200
+    if path_kind == "export_job":  # no such export here (and never someone else's)
+        return 404
+    if path_kind == "erasure":
+        return 200 if role in {"admin", "admin_bkpsdm"} else 403
+    if path_kind == "erasure_report":  # no such erasure here
+        return 404 if role in {"admin", "admin_bkpsdm", "auditor"} else 403
+    if path_kind == "retention":
+        return 200 if role in {"admin", "admin_bkpsdm", "auditor"} else 403
+    if path_kind == "audit":
+        return 200 if role in {"admin", "auditor"} else 403
     if path_kind == "photo_a":  # NIP A's own photo: the readers, and NIP A (pegawai) too
         return 200 if role in READERS | {"pegawai"} else 403
     if path_kind in ("today", "api"):
@@ -201,7 +211,11 @@ def paths(events: dict[str, str]) -> dict[str, str]:
             "kiosks": "/kiosk/", "kiosk_new": "/kiosk/baru",
             "kiosk_show": "/kiosk/perangkat/tidak-ada",
             "kiosk_cmd": "/kiosk/perangkat/tidak-ada/perintah/x", "faces": "/kiosk/wajah",
-            "face_job": "/kiosk/wajah/tugas/999999"}
+            "face_job": "/kiosk/wajah/tugas/999999",
+            "privacy_notice": "/privasi", "my_data": "/privasi/data-saya",
+            "export_job": "/privasi/data-saya/ekspor/999999", "erasure": "/privasi/penghapusan",
+            "erasure_report": "/privasi/penghapusan/999999", "retention": "/privasi/retensi",
+            "audit": "/audit"}
 
 
 #: endpoint → the path kinds above that reach it (every route of the app must be here)
@@ -265,7 +279,16 @@ ROUTE_KINDS = {"auth.login": ["login"], "accounts.activate": ["activate"],
                "devices.show": ["kiosk_show"], "devices.command_reply": ["kiosk_cmd"],
                "devices.faces": ["faces"], "devices.face_job": ["face_job"],
                "devices.face_job_progress": [], "devices.config": [], "devices.command": [],
-               "devices.disable": [], "devices.enable": [], "devices.revoke": []}
+               "devices.disable": [], "devices.enable": [], "devices.revoke": [],
+               # privacy: the POSTs, progress and downloads: tests/privacy/test_privacy_pages.py
+               "privacy.notice": ["privacy_notice"], "privacy.my_data": ["my_data"],
+               "privacy.consent_give": [], "privacy.export_start": [],
+               "privacy.export_job": ["export_job"], "privacy.export_progress": [],
+               "privacy.export_download": [], "privacy.withdraw": [],
+               "privacy_admin.erasure_index": ["erasure"], "privacy_admin.erase": [],
+               "privacy_admin.erasure_report": ["erasure_report"],
+               "privacy_admin.erasure_status": [], "privacy_admin.retention": ["retention"],
+               "privacy_admin.retention_save": [], "audit.index": ["audit"]}
 
 
 def test_every_route_is_declared_and_in_the_access_matrix(portal):

@@ -38,7 +38,8 @@ def _enroll(db: str, nip: str, photo: Path) -> None:
     env.pop("HADIR_DATABASE_URL_FILE", None)
     cli = ROOT / ".venv/bin/hadir-cloud"
     done = subprocess.run([str(cli) if cli.exists() else "hadir-cloud", "gallery", "enroll",
-                           "--employee", nip, "--name", "Dewi", str(photo)], env=env,
+                           "--employee", nip, "--name", "Dewi", "--persetujuan", "FRM-7",
+                           str(photo)], env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
 

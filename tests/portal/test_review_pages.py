@@ -13,6 +13,7 @@ import pytest
 from hadir_cloud.attendance import store as attendance_store
 from hadir_cloud.devices.gallery import enroll, reference_jpeg
 from hadir_cloud.portal import create_app
+from hadir_cloud.privacy.domain import Consent
 from hadir_cloud.settings import CloudSettings
 from hadir_cloud.tpp import store as tpp_store
 from hadir_cloud.users import activate, add_user, grant, invite
@@ -24,6 +25,9 @@ from review_db import DEWI, FACES, GURU, SARI, add_nip_checkin, face, seed_octob
 PW = "kata-sandi-rahasia"
 OCT8 = date(2026, 10, 8)  # Dewi: no face check-in that day and her DL refused
 AFTER = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
+
+#: a recorded consent to biometric enrolment (enrolment refuses without one)
+CONSENT = Consent("FRM-UJI-1", "uji")
 
 
 @pytest.fixture
@@ -46,7 +50,7 @@ def portal(fresh_db: str):
         came = add_nip_checkin(conn, DEWI, OCT8, "07:25", "in", photo=moment, face_distance=0.62)
         left = add_nip_checkin(conn, DEWI, OCT8, "16:05", "out", photo=moment)
         enroll(conn, DEWI, "Dewi", [pack_encoding(np.zeros(128, dtype=np.float32))],
-               photo=reference_jpeg(FACES / "obama" / "obama1.jpg"))
+               photo=reference_jpeg(FACES / "obama" / "obama1.jpg"), consent=CONSENT)
     app = create_app(CloudSettings(database_url=fresh_db), SECRET_KEY="x" * 32,
                      WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False, SESSION_COOKIE_SECURE=False)
     return app, fresh_db, came, left

@@ -14,6 +14,7 @@ from hadir_cloud.attendance import store as attendance_store
 from hadir_cloud.attendance.cache import RecapCache
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices.gallery import enroll, reference_jpeg
+from hadir_cloud.privacy.domain import Consent
 from hadir_cloud.review import store
 from hadir_cloud.review.domain import Decision, ReviewError, State
 from hadir_cloud.tpp import store as tpp_store
@@ -23,6 +24,9 @@ from review_db import DEWI, FACES, SARI, add_nip_checkin, face, seed_october
 
 OCT8 = date(2026, 10, 8)  # Dewi: no face check-in, her DL refused: TK unless a NIP one counts
 AFTER = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
+
+#: a recorded consent to biometric enrolment (enrolment refuses without one)
+CONSENT = Consent("FRM-UJI-1", "uji")
 
 
 @pytest.fixture
@@ -146,9 +150,9 @@ def test_the_reference_photo_is_a_small_jpeg_kept_until_a_new_one(fresh_db: str)
     upgrade(fresh_db)
     enc = [pack_encoding(np.zeros(128, dtype=np.float32))]
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        enroll(conn, DEWI, "Dewi", enc, photo=png)
-        enroll(conn, DEWI, "Dewi", enc)  # new encodings only: the reference stays
+        enroll(conn, DEWI, "Dewi", enc, photo=png, consent=CONSENT)
+        enroll(conn, DEWI, "Dewi", enc, consent=CONSENT)  # new encodings only: the reference stays
         assert store.reference_photo(conn, DEWI) == png
-        enroll(conn, DEWI, "Dewi", enc, photo=cut)
+        enroll(conn, DEWI, "Dewi", enc, photo=cut, consent=CONSENT)
         assert store.reference_photo(conn, DEWI) == cut
         assert store.reference_photo(conn, SARI) is None

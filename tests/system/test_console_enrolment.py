@@ -92,6 +92,8 @@ def test_a_face_enrolled_in_the_portal_is_recognised_by_the_kiosk(
         page.wait_for_url(f"{url}/kiosk/wajah")
         page.get_by_label("NIP", exact=True).fill(NIP_OBAMA)
         page.get_by_label("Foto wajah").set_input_files(str(photo))
+        page.locator("input[name=setuju]").check()
+        page.get_by_label("Nomor formulir persetujuan", exact=False).fill("PWJ/2026/001")
         _shot(page, tmp_path, "portal-kiosk-faces-filled-id")
         page.get_by_role("button", name="Daftarkan wajah").click()
         page.wait_for_url("**/kiosk/wajah/tugas/*")

@@ -49,7 +49,13 @@ def test_gallery_config_commands_and_key_rotation(stack: Stack, photo: Path, pho
     try:
         wait_until(lambda: "subscribed to" in (stack.tmp / "fleet.log").read_text(), 30,
                    "the fleet monitor to subscribe")
-        cloud(stack, "gallery", "enroll", "--employee", NIP_A, "--name", "Barack Obama", str(photo))
+        # without a recorded consent nobody is enrolled (UU 27/2022)
+        refused = cloud(stack, "gallery", "enroll", "--employee", NIP_A, "--name", "Barack Obama",
+                        str(photo), check=False)
+        assert refused.returncode != 0 and "persetujuan biometrik" in refused.stderr
+        cloud(stack, "gallery", "enroll", "--employee", NIP_A, "--name", "Barack Obama",
+              "--consent-ref", "FRM-2026-001", str(photo))
+        cloud(stack, "privacy", "consent", "record", "--employee", NIP_B, "--ref", "FRM-2026-002")
         cloud(stack, "gallery", "enroll", "--employee", NIP_B, "--name", "Kit Harington",
               str(photo2))
         bad = cloud(stack, "gallery", "enroll", "--employee", NIP_B, "--name", "X",

@@ -66,6 +66,7 @@ def test_dinas_luar_approved_in_the_portal_lets_her_check_in_at_the_kiosk_there(
     k = stack.add_kiosk(DEV, photo, LOCAL, camera=her_photo, top="telemetry_interval_s = 1")
     # her face in the cloud's gallery, for the kiosks of her own office (Dinas Kesehatan)
     _cloud(stack, "gallery", "enroll", "--employee", STAF, "--name", "Staf Dinkes",
+           "--consent-ref", "FRM-DL-1",
            str(faces_dir / "kit_harington" / "kit1.jpg"))
     stack.start_ingest()
     fleet = Proc("fleet", [str(BIN / "hadir-cloud"), "fleet"], stack.cloud_env("fleet"),

@@ -16,6 +16,7 @@ from .devices.cli import register as register_fleet
 from .jobs.cli import register as register_jobs
 from .letters.cli import letters
 from .org.cli import org
+from .privacy.cli import privacy
 from .punches.cli import punches
 from .requests.cli import permohonan
 from .settings import CloudSettings, SettingsError
@@ -305,11 +306,13 @@ def user() -> None:
 @click.option("--role", default="admin", show_default=True, help="Role.")
 def user_add(username: str, password_file: click.utils.LazyFile, role: str) -> None:
     """Create or reset a portal user."""
+    from .privacy.audit import cli_origin
     from .users import add_user
 
     with _connect() as conn:
         try:
-            add_user(conn, username, password_file.read().strip(), role)
+            add_user(conn, username, password_file.read().strip(), role,
+                     origin=cli_origin())
         except ValueError as err:
             raise click.ClickException(str(err)) from err
     click.echo(f"pengguna {username} tersimpan")
@@ -390,14 +393,33 @@ def account_invite(nip: str) -> None:
 @click.option("--by", default=getpass.getuser, show_default="OS user", help="Who grants (kept).")
 def account_grant(username: str, role: str, unit_id: str | None, by: str) -> None:
     """Give an account a role (scoped to a unit's subtree for admin_opd)."""
+    from .privacy.audit import cli_origin
     from .users import AccountError, grant
 
     try:
         with _connect() as conn:
-            grant(conn, username, role, unit_id, by)
+            grant(conn, username, role, unit_id, by, cli_origin())
     except AccountError as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"{username}: peran {role}" + (f" untuk unit {unit_id}" if unit_id else ""))
+
+
+@account.command("revoke")
+@click.option("--username", required=True, help="The account.")
+@click.option("--role", required=True, help="The granted role to take away.")
+@click.option("--unit", "unit_id", help="For admin_opd: the unit of the grant.")
+@click.option("--by", default=getpass.getuser, show_default="OS user", help="Who revokes (kept).")
+def account_revoke(username: str, role: str, unit_id: str | None, by: str) -> None:
+    """Take a role away from an account (its sessions end; written to the audit trail)."""
+    from .privacy.audit import cli_origin
+    from .users import AccountError, revoke
+
+    try:
+        with _connect() as conn:
+            revoke(conn, username, role, unit_id, by, cli_origin())
+    except AccountError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"{username}: peran {role} dicabut" + (f" (unit {unit_id})" if unit_id else ""))
 
 
 @main.command("ingest")
@@ -469,5 +491,6 @@ main.add_command(permohonan)
 main.add_command(punches)
 main.add_command(letters)
 main.add_command(kinerja)
+main.add_command(privacy)
 register_fleet(main, device, _connect)
 register_jobs(main)

@@ -26,16 +26,3 @@ def keep(conn: psycopg.Connection, topic: str, device_id: str | None, event_id: 
          reason: str, detail: str, raw: bytes) -> None:
     """Record one refusal (counted again when the same bytes come back for the same reason)."""
     conn.execute(KEEP_SQL, params(topic, device_id, event_id, reason, detail, raw))
-
-
-def prune(conn: psycopg.Connection, older_than_days: float, batch: int = 10_000) -> int:
-    """Delete refusals last seen more than `older_than_days` ago, in batches; returns how many."""
-    total = 0
-    while True:
-        cur = conn.execute(
-            "DELETE FROM rejected_messages WHERE id IN (SELECT id FROM rejected_messages "
-            "WHERE last_seen_at < now() - make_interval(secs => %s) LIMIT %s)",
-            (older_than_days * 86400, batch))
-        total += cur.rowcount
-        if cur.rowcount < batch:
-            return total

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from .privacy.keys import FileKeyService
 
 #: The cloud's broker users, one role each: least privilege in the broker's ACL.
 BrokerRole = Literal["ingest", "fleet", "cli"]
@@ -56,9 +59,6 @@ class CloudSettings(BaseSettings):
                                       "ahead of the cloud's clock than this is quarantined")
     ingest_max_age_days: float = Field(35.0, gt=0, description="a check-in older than this is "
                                        "quarantined (a school offline for weeks still lands)")
-    rejected_retention_days: float = Field(
-        90.0, gt=0, description="refused messages (raw bytes) last seen longer ago than this "
-        "are deleted by the ingest, hourly")
     key_reload_s: float = Field(30.0, gt=0, description="reload kiosks' keys this often, so a "
                                 "disable, revoke or new registration needs no restart")
     portal_secure_cookies: bool = Field(
@@ -99,6 +99,13 @@ class CloudSettings(BaseSettings):
         None, description="MQTT username of the fleet monitor (default: broker_username)")
     fleet_broker_password_file: Path | None = Field(
         None, description="file holding the fleet monitor's MQTT password")
+    template_key_file: Path | None = Field(
+        None, description="the key-encryption key of face templates at rest (64 hex "
+        "characters; `hadir-cloud privacy template-key init --out FILE` makes one): needed to "
+        "enrol faces, to send galleries and kiosks' gallery keys (docs/privacy.md)")
+    template_key_old_file: Path | None = Field(
+        None, description="after a rotation: the previous key-encryption key, to unwrap what "
+        "`hadir-cloud privacy rewrap` has not rewrapped yet")
     cli_broker_username: str | None = Field(
         None, description="MQTT username of `hadir-cloud device config|command`, `gallery "
         "publish` (default: broker_username)")
@@ -163,6 +170,28 @@ class CloudSettings(BaseSettings):
                 "print(secrets.token_hex(32))' > /run/secrets/portal_secret_key`)"
             )
         return key
+
+
+def from_environment() -> CloudSettings:
+    """The settings of this process (its environment and `*_FILE` secrets)."""
+    return CloudSettings()  # type: ignore[call-arg]  # every field has a default or env value
+
+
+def template_keys(settings: CloudSettings) -> FileKeyService:
+    """The key service of face templates (the key file's adapter), or a clear error."""
+    from .privacy.keys import FileKeyService, TemplateKeyError
+
+    if settings.template_key_file is None:
+        raise SettingsError(
+            "HADIR_TEMPLATE_KEY_FILE is not set: face templates are encrypted at rest with it. "
+            "Make one with `hadir-cloud privacy template-key init --out /run/secrets/"
+            "template_key` and point HADIR_TEMPLATE_KEY_FILE at it (keep a copy off the server: "
+            "without it no template can be opened)")
+    old = (settings.template_key_old_file,) if settings.template_key_old_file else ()
+    try:
+        return FileKeyService.from_files(settings.template_key_file, old)
+    except TemplateKeyError as err:
+        raise SettingsError(f"HADIR_TEMPLATE_KEY_FILE: {err}") from err
 
 
 def database_url_or_none(given: str | None = None) -> str | None:

@@ -20,6 +20,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from hadir_protocol.identifiers import nip_problem
 
 from .portal.rbac import GRANTABLE, Principal, Role
+from .privacy import audit
+from .privacy.domain import AuditAction
 
 _hasher = PasswordHasher()
 #: verified against when the account does not exist, so an unknown name costs the same time
@@ -43,16 +45,24 @@ def _check_new_password(password: str) -> None:
         raise AccountError(f"kata sandi minimal {MIN_PASSWORD} karakter")
 
 
-def add_user(conn: psycopg.Connection, username: str, password: str, role: str = "admin") -> None:
-    """Create or reset a portal user (the first administrators; employees use `invite`)."""
+def add_user(conn: psycopg.Connection, username: str, password: str, role: str = "admin",
+             by: str | None = None, origin: str | None = None) -> None:
+    """Create or reset a portal user (the first administrators; employees use `invite`); a
+    new account's role, or a changed one, is written to the audit trail."""
     _check_new_password(password)
-    conn.execute(
-        "INSERT INTO portal_users (username, password_hash, role, password_changed_at) "
-        "VALUES (%s, %s, %s, now()) ON CONFLICT (username) DO UPDATE SET "
-        "password_hash = EXCLUDED.password_hash, role = EXCLUDED.role, "
-        "password_changed_at = now(), session_version = portal_users.session_version + 1",
-        (username, _hasher.hash(password), role),
-    )
+    with conn.transaction():
+        before = conn.execute("SELECT role FROM portal_users WHERE username = %s",
+                              (username,)).fetchone()
+        conn.execute(
+            "INSERT INTO portal_users (username, password_hash, role, password_changed_at) "
+            "VALUES (%s, %s, %s, now()) ON CONFLICT (username) DO UPDATE SET "
+            "password_hash = EXCLUDED.password_hash, role = EXCLUDED.role, "
+            "password_changed_at = now(), session_version = portal_users.session_version + 1",
+            (username, _hasher.hash(password), role),
+        )
+        if before is None or before[0] != role:
+            audit.record(conn, by or audit.cli_actor(), AuditAction.ROLE_GRANT, username,
+                         {"peran": role, "sebelum": before[0] if before else None}, origin)
 
 
 def check_password(conn: psycopg.Connection, login: str, password: str) -> str | None:
@@ -218,9 +228,7 @@ def change_password(conn: psycopg.Connection, username: str, old: str, new: str)
                  (_hasher.hash(new), username))
 
 
-def grant(conn: psycopg.Connection, username: str, role: str, unit_id: str | None,
-          by: str) -> None:
-    """Give an account a role (admin_opd needs its unit)."""
+def _grantable(role: str) -> Role:
     try:
         r = Role(role)
     except ValueError as err:
@@ -228,6 +236,13 @@ def grant(conn: psycopg.Connection, username: str, role: str, unit_id: str | Non
     if r not in GRANTABLE:
         raise AccountError(f"peran {role!r} tidak diberikan manual (pilih: "
                            + ", ".join(g.value for g in GRANTABLE) + ")")
+    return r
+
+
+def grant(conn: psycopg.Connection, username: str, role: str, unit_id: str | None,
+          by: str, origin: str | None = None) -> None:
+    """Give an account a role (admin_opd needs its unit); written to the audit trail."""
+    r = _grantable(role)
     if r is Role.ADMIN_OPD and not unit_id:
         raise AccountError("admin_opd perlu --unit (OPD yang diurus)")
     if conn.execute("SELECT 1 FROM portal_users WHERE username = %s", (username,)).fetchone() \
@@ -236,8 +251,32 @@ def grant(conn: psycopg.Connection, username: str, role: str, unit_id: str | Non
     if unit_id and conn.execute("SELECT 1 FROM units WHERE id = %s", (unit_id,)).fetchone() \
             is None:
         raise AccountError(f"unit {unit_id!r} tidak ada")
-    conn.execute("INSERT INTO role_grants (username, role, unit_id, granted_by) "
-                 "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING", (username, r.value, unit_id, by))
+    with conn.transaction():
+        added = conn.execute("INSERT INTO role_grants (username, role, unit_id, granted_by) "
+                             "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                             (username, r.value, unit_id, by)).rowcount
+        if added:
+            audit.record(conn, by, AuditAction.ROLE_GRANT, username,
+                         {"peran": r.value, "unit": unit_id}, origin)
+
+
+def revoke(conn: psycopg.Connection, username: str, role: str, unit_id: str | None,
+           by: str, origin: str | None = None) -> None:
+    """Take a role from an account (for admin_opd: of that unit); written to the audit trail;
+    AccountError when the account does not hold it."""
+    r = _grantable(role)
+    with conn.transaction():
+        gone = conn.execute("DELETE FROM role_grants WHERE username = %s AND role = %s AND "
+                            "coalesce(unit_id, '') = coalesce(%s, '')",
+                            (username, r.value, unit_id)).rowcount
+        if not gone:
+            raise AccountError(f"akun {username!r} tidak memegang peran {role}"
+                               + (f" untuk unit {unit_id}" if unit_id else ""))
+        # a role taken away ends the account's sessions: it must not keep using it
+        conn.execute("UPDATE portal_users SET session_version = session_version + 1 "
+                     "WHERE username = %s", (username,))
+        audit.record(conn, by, AuditAction.ROLE_REVOKE, username,
+                     {"peran": r.value, "unit": unit_id}, origin)
 
 
 #: what an API token may be allowed to do (its scopes; the portal describes each)

@@ -116,6 +116,11 @@ class FaceConfig(_Cfg):
     upsample: int = Field(0, ge=0, le=2, description="HOG upsampling (0: faces ≥ 80 px)")
     threshold: float = Field(0.5, gt=0, le=1, description="largest distance that matches")
     num_jitters: int = Field(1, ge=1, le=10, description="encoding jitters")
+    gallery_key: Literal["credential", "cloud"] = Field(
+        "credential", description="where the gallery's AES key comes from: `credential` "
+        "(gallery_key_file: a systemd credential, sealed by the TPM with "
+        "LoadCredentialEncrypted= where the board has one), or `cloud`: asked for at every "
+        "boot and kept in memory only, for boards without a TPM (firmware_config/README.md)")
     gallery_key_file: Path = Field(
         Path("gallery-key"), description="the gallery's AES key (64 hex chars); a relative name "
         "is the systemd credential of that name, else a file in data_dir made on first boot")

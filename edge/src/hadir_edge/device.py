@@ -37,7 +37,7 @@ from pydantic import ValidationError
 
 from . import __version__, clock
 from .config import EdgeSettings
-from .face import Gallery, GalleryVersionError
+from .face import Gallery, GalleryError, GalleryVersionError
 from .identity import DeviceIdentity, RotationError
 from .outbox import Outbox
 from .publisher import Publisher
@@ -199,6 +199,11 @@ class DeviceAgent:
                 n = max(1, min(int(cmd.args.get("lines", 200)), MAX_LOG_LINES))
                 path = self.settings.log_path()
                 result = {"lines": tail_lines(path, n), "source": str(path)}
+            elif name == CommandName.GALLERY_KEY:
+                # the key stays in memory only; the reply (cached on disk) says nothing of it
+                self.gallery.unlock(dict(cmd.args), self.device_id)
+                result = {"unlocked": True, "gallery_version": self.gallery.version,
+                          "size": len(self.gallery.employees())}
             elif name == CommandName.ROTATE_CREDENTIALS:
                 activate = cmd.args.get("activate")
                 if activate:
@@ -209,7 +214,7 @@ class DeviceAgent:
                               "previous_public_key": self.identity.public_key()}
             else:
                 ok, error = False, f"perintah tidak dikenal: {name}"
-        except (OSError, ValueError, RotationError) as err:
+        except (OSError, ValueError, RotationError, GalleryError) as err:
             ok, error, result = False, str(err), {}
         logger.info("command %s (%s): %s", name, cmd.correlation_id, "ok" if ok else error)
         reply = Reply(correlation_id=cmd.correlation_id, device_id=self.device_id, ok=ok,
@@ -231,7 +236,10 @@ class DeviceAgent:
             gps_fix=fix.fix if fix else None,
             camera_ok=None if camera is None else camera == "ok", camera_state=camera,
             disk_free_mb=disk, temperature_c=temperature_c(), clock_source=clk.source,
-            config_version=self.runtime.version, gallery_version=self.gallery.version,
+            config_version=self.runtime.version,
+            # a locked gallery (its key not yet from the cloud) holds no known version
+            gallery_version=None if self.gallery.locked else self.gallery.version,
+            gallery_key_request=self.gallery.key_request(),
             gallery_size=len(self.gallery.employees()),
             rejected_count=self.outbox.rejected_count(), held_count=self.outbox.held_count(),
             ack_errors=self.pub.ack_errors, disk_full=self.outbox.disk_full(), rss_mb=rss_mb(),

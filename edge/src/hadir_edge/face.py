@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -18,7 +19,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from hadir_protocol import gallery_key
 from hadir_protocol.codec import unpack_encoding
 from hadir_protocol.models import GalleryDelta
 from numpy.typing import NDArray
@@ -63,6 +66,10 @@ class GalleryVersionError(ValueError):
     """A delta that does not start from the version this kiosk holds."""
 
 
+class GalleryLocked(GalleryVersionError):
+    """The gallery's key has not come from the cloud yet (`face.gallery_key = "cloud"`)."""
+
+
 MAGIC = b"HGAL1"
 AAD = b"hadir-gallery/1"
 
@@ -88,22 +95,64 @@ class Gallery:
     One file, `<path>.enc`: AES-256-GCM over an npz of the encoding matrix and a
     JSON header (version, labels, names). Written atomically with fsync: a kiosk
     may lose power at any moment. The key comes from the `gallery-key`
-    credential, so the card alone does not give away the faces.
+    credential (sealed by the TPM with `LoadCredentialEncrypted=` where the board has
+    one), or, with `key=None`, from the cloud at boot: the gallery stays locked (empty,
+    its version unknown) until `unlock` gets the key, which is kept in memory only.
     """
 
-    def __init__(self, path: Path, key: bytes):
+    def __init__(self, path: Path, key: bytes | None):
         self.path = path.with_suffix(".enc")
-        self._aead = AESGCM(key)
+        self._aead: AESGCM | None = None
         self.labels: list[str] = []
         self.names: dict[str, str] = {}
         self.version = 0
         self.encodings = np.zeros((0, 128), dtype=np.float32)
         self.generation = 0  # bumped on every change; the live loop rebuilds its tracker
-        if self.path.exists():
-            self._load()
+        self._request: tuple[X25519PrivateKey, str] | None = None
+        if key is None:
+            self._request = gallery_key.new_request()
+        else:
+            self._aead = AESGCM(key)
+            if self.path.exists():
+                self._load()
         self.index = GalleryIndex(self.encodings, self.labels)
 
+    @property
+    def locked(self) -> bool:
+        """Waiting for its key from the cloud."""
+        return self._aead is None
+
+    def key_request(self) -> str | None:
+        """While locked: the one-time public key the heartbeat sends to ask for the key."""
+        return self._request[1] if self._request else None
+
+    def unlock(self, args: dict[str, object], device_id: str) -> None:
+        """Open the gallery with the key the cloud sealed to this boot's request (the
+        `gallery-key` command's args). A file this key cannot read is kept aside and the
+        gallery starts empty at version 0 (the cloud then sends a full snapshot).
+
+        GalleryError when nothing was asked or the answer does not open with this boot's key.
+        """
+        if self._request is None:
+            raise GalleryError("kunci galeri tidak diminta (galeri sudah terbuka)")
+        try:
+            key = gallery_key.open_(self._request[0], args, device_id)
+        except gallery_key.GalleryKeyError as err:
+            raise GalleryError(f"kunci galeri dari cloud tidak dapat dibuka: {err}") from err
+        self._aead = AESGCM(key)
+        self._request = None
+        if self.path.exists():
+            try:
+                self._load()
+            except GalleryError as err:
+                bad = self.path.with_name(f"{self.path.name}.bad-{int(time.time())}")
+                self.path.replace(bad)
+                logger.error("%s; kept as %s, starting with an empty gallery", err, bad.name)
+        self.index = GalleryIndex(self.encodings, self.labels)
+        self.generation += 1
+
     def _load(self) -> None:
+        assert self._aead is not None
         blob = self.path.read_bytes()
         if not blob.startswith(MAGIC):
             raise GalleryError(f"{self.path}: not a Hadir gallery file")
@@ -121,6 +170,8 @@ class Gallery:
 
     def save(self) -> None:
         """Encrypt and write atomically."""
+        if self._aead is None:
+            raise GalleryLocked("galeri terkunci: kunci galeri belum diterima dari cloud")
         header = json.dumps({"version": self.version, "labels": self.labels,
                              "names": self.names}).encode()
         buf = io.BytesIO()
@@ -142,6 +193,8 @@ class Gallery:
 
     def add(self, employee_id: str, encoding: NDArray[np.floating], name: str | None = None) -> None:
         """Enrol one encoding locally (IT staff at the kiosk) and save."""
+        if self.locked:
+            raise GalleryLocked("galeri terkunci: kunci galeri belum diterima dari cloud")
         self.encodings = np.vstack([self.encodings, np.asarray(encoding, np.float32)[None, :]])
         self.labels.append(employee_id)
         if name:
@@ -150,6 +203,9 @@ class Gallery:
 
     def apply(self, delta: GalleryDelta) -> None:
         """Apply a cloud delta on top of the version held (base 0 replaces everything)."""
+        if self.locked:
+            raise GalleryLocked(f"delta {delta.base_version}→{delta.version} waits: the gallery "
+                                "key has not come from the cloud yet")
         if delta.base_version != 0 and delta.base_version != self.version:
             raise GalleryVersionError(
                 f"delta {delta.base_version}→{delta.version} does not fit version {self.version}")
@@ -173,6 +229,8 @@ class Gallery:
 
     def forget_version(self) -> int:
         """Resync: keep the faces but hold version 0, so the cloud sends a full snapshot."""
+        if self.locked:
+            raise GalleryLocked("galeri terkunci: kunci galeri belum diterima dari cloud")
         previous, self.version = self.version, 0
         self.save()
         return previous
@@ -190,7 +248,11 @@ class Gallery:
 
 
 def open_gallery(settings: EdgeSettings) -> Gallery:
-    """The kiosk's gallery with its key (made on first boot where no credential is given)."""
+    """The kiosk's gallery with its key: the `gallery-key` credential (made on first boot
+    where none is given), or, with `face.gallery_key = "cloud"`, locked until the cloud sends
+    the key (nothing of the key is written to the card)."""
+    if settings.face.gallery_key == "cloud":
+        return Gallery(settings.data_dir / "gallery", None)
     key = load_or_create_gallery_key(settings.credential(settings.face.gallery_key_file))
     return Gallery(settings.data_dir / "gallery", key)
 

@@ -250,6 +250,10 @@ class Telemetry(_Msg):
     rss_mb: float | None = Field(None, ge=0, description="the kiosk service's memory")
     uptime_s: float | None = Field(None, ge=0)
     version: str
+    gallery_key_request: str | None = Field(
+        None, max_length=64, description="a kiosk that keeps its gallery key in memory only "
+        "asks for it: its one-time X25519 public key (base64); the cloud answers with the "
+        "`gallery-key` command (hadir_protocol.gallery_key)")
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
@@ -368,6 +372,7 @@ class CommandName(StrEnum):
     RESYNC_GALLERY = "resync-gallery"
     SEND_LOGS = "send-logs"
     ROTATE_CREDENTIALS = "rotate-credentials"
+    GALLERY_KEY = "gallery-key"
 
 
 class Command(_Msg):

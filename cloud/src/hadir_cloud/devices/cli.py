@@ -73,7 +73,9 @@ def register(main: click.Group, device: click.Group,
 
     @device.command("command")
     @click.argument("device_id")
-    @click.argument("name", type=click.Choice([c.value for c in CommandName]))
+    # gallery-key is the fleet monitor's answer to a kiosk's boot (devices/gallery_keys.py)
+    @click.argument("name", type=click.Choice([c.value for c in CommandName
+                                               if c is not CommandName.GALLERY_KEY]))
     @click.option("--arg", "args", multiple=True, help="Argumen kunci=nilai, mis. lines=200.")
     @click.option("--wait", type=float, default=30.0, show_default=True,
                   help="Detik menunggu balasan (disimpan oleh `hadir-cloud fleet`).")
@@ -151,39 +153,55 @@ def register(main: click.Group, device: click.Group,
     @click.option("--name", required=True, help="Nama yang tampil di layar kiosk.")
     @click.option("--office", "office_id", help="Kantor yang kiosknya mengenali orang ini "
                   "(bawaan: kantor di data pegawai; tanpa data pegawai: semua kantor).")
+    @click.option("--consent-ref", "--persetujuan", "consent_ref",
+                  help="Nomor formulir persetujuan biometrik yang ditandatangani pegawai "
+                  "(UU 27/2022); tanpa ini dipakai persetujuan yang sudah tercatat (mis. dari "
+                  "portal), dan tanpa keduanya pendaftaran ditolak.")
+    @click.option("--by", help="Siapa yang mendaftarkan (bawaan: cli:<pengguna OS>); tercatat "
+                  "di log audit.")
     @click.argument("photos", nargs=-1, required=True,
                     type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    def gallery_enroll(employee: str, name: str, office_id: str | None,
-                       photos: tuple[Path, ...]) -> None:
+    def gallery_enroll(employee: str, name: str, office_id: str | None, consent_ref: str | None,
+                       by: str | None, photos: tuple[Path, ...]) -> None:
         """Enroll a person from photos with exactly one face each (the first is also kept,
-        small, as the reference photo reviewers of NIP check-ins see)."""
+        small, as the reference photo reviewers of NIP check-ins see). Needs the person's
+        consent: --consent-ref, or one recorded before."""
         from pydantic import ValidationError
 
+        from ..privacy import audit
+        from ..privacy.domain import Consent, ConsentError
         from .domain import FleetError
         from .faces import encode_photos
         from .gallery import enroll
 
         try:
             encoded = encode_photos([(str(p), p.read_bytes()) for p in photos])
+            actor = audit.cli_actor(by)
+            consent = Consent(consent_ref, actor) if consent_ref is not None else None
             with connect() as conn:
                 version = enroll(conn, employee, name, encoded.encodings, office_id,
-                                 encoded.reference)
+                                 encoded.reference, consent=consent, by=actor,
+                                 origin=audit.cli_origin())
         except ValidationError as err:
             raise click.ClickException(f"data tidak valid: {err.errors()[0]['msg']}") from err
-        except FleetError as err:
+        except (FleetError, ConsentError, SettingsError) as err:
             raise click.ClickException(str(err)) from err
         click.echo(f"{employee} ({name}): {len(encoded.encodings)} foto, galeri versi {version}")
 
     @gallery.command("remove")
     @click.option("--employee", required=True, help="NIP (atau id pegawai).")
-    def gallery_remove(employee: str) -> None:
-        """Take a person out of every kiosk's gallery."""
+    @click.option("--by", help="Siapa yang mengeluarkan (bawaan: cli:<pengguna OS>).")
+    def gallery_remove(employee: str, by: str | None) -> None:
+        """Take a person out of every kiosk's gallery (their template stays sealed in the
+        cloud; `hadir-cloud privacy erase` destroys it)."""
+        from ..privacy import audit
         from .domain import FleetError
         from .gallery import remove
 
         try:
             with connect() as conn:
-                version = remove(conn, employee)
+                version = remove(conn, employee, by=audit.cli_actor(by),
+                                 origin=audit.cli_origin())
         except FleetError as err:
             raise click.ClickException(str(err)) from err
         click.echo(f"{employee} dihapus dari galeri (versi {version})")

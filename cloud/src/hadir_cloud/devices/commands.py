@@ -115,6 +115,10 @@ def handle_reply(conn: psycopg.Connection, out: Outbound, topic: str, payload: b
         _register_pending_key(conn, out, device_id, raw, reply)
     elif name == CommandName.RESYNC_GALLERY and reply.ok:
         publish_gallery(conn, out, device_id, 0)
+    elif name == CommandName.GALLERY_KEY and reply.ok:  # unlocked: what it lacks, at once
+        version = reply.result.get("gallery_version")
+        if isinstance(version, int) and version >= 0:
+            publish_gallery(conn, out, device_id, version)
     return reply
 
 

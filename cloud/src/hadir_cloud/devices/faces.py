@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from ..privacy.domain import Consent
 from .domain import FleetError
 from .gallery import enroll, reference_jpeg
 
@@ -61,15 +62,17 @@ def encode_photos(photos: Sequence[tuple[str, bytes]],
 
 
 def keep_upload(conn: psycopg.Connection, employee_id: str, name: str, office_id: str | None,
-                photos: Sequence[tuple[str, bytes]], by: str) -> int:
-    """Keep uploaded photos for the enrolment job; returns the upload's id."""
+                photos: Sequence[tuple[str, bytes]], by: str,
+                consent_ref: str | None = None) -> int:
+    """Keep uploaded photos (and the consent form's number given with them, if any) for the
+    enrolment job; returns the upload's id."""
     if not 1 <= len(photos) <= MAX_PHOTOS:
         raise FaceError(f"unggah 1 sampai {MAX_PHOTOS} foto")
     row = conn.execute(
         "INSERT INTO face_enrolment_uploads (employee_id, name, office_id, filenames, photos, "
-        "uploaded_by) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+        "uploaded_by, consent_ref) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
         (employee_id, name, office_id, [n for n, _d in photos], [d for _n, d in photos],
-         by)).fetchone()
+         by, consent_ref)).fetchone()
     assert row is not None  # RETURNING always gives the row
     return int(row[0])
 
@@ -78,16 +81,18 @@ def enrol_upload(conn: psycopg.Connection, upload_id: int,
                  progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Encode a kept upload and enrol the person (a new gallery version the fleet monitor sends
     to the kiosks); the photos are deleted afterwards, also when the photos are refused."""
-    row = conn.execute("SELECT employee_id, name, office_id, filenames, photos FROM "
-                       "face_enrolment_uploads WHERE id = %s", (upload_id,)).fetchone()
+    row = conn.execute("SELECT employee_id, name, office_id, filenames, photos, uploaded_by, "
+                       "consent_ref FROM face_enrolment_uploads WHERE id = %s",
+                       (upload_id,)).fetchone()
     if row is None:
         raise FaceError("unggahan foto tidak ditemukan (sudah diproses?)")
-    employee_id, name, office_id, filenames, photos = row
+    employee_id, name, office_id, filenames, photos, by, consent_ref = row
+    consent = Consent(consent_ref, by) if consent_ref else None
     try:
         encoded = encode_photos(list(zip(filenames, (bytes(p) for p in photos), strict=True)),
                                 progress)
         version = enroll(conn, employee_id, name, encoded.encodings, office_id,
-                         encoded.reference)
+                         encoded.reference, consent=consent, by=by, origin="portal")
     finally:
         conn.execute("DELETE FROM face_enrolment_uploads WHERE id = %s", (upload_id,))
     return {"employee_id": employee_id, "name": name, "photos": len(encoded.encodings),

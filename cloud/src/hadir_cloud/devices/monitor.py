@@ -3,7 +3,11 @@
 Nothing a message contains can stop the monitor: every message is decoded strictly
 and a failure is kept in `rejected_messages`; while the database is down the message
 waits (tenacity), and the monitor sends a kiosk the gallery it lacks and, every few seconds,
-the approved dinas luar of its place (devices/duties.py).
+the approved dinas luar of its place (devices/duties.py). A heartbeat also confirms erasures
+the kiosk has applied (privacy/erasure.py), and a kiosk that keeps its gallery key in memory
+only gets it when its heartbeat asks (devices/gallery_keys.py). Face templates are opened with
+the key in HADIR_TEMPLATE_KEY_FILE: the monitor does not start without it, and seals at start
+any template still stored in the clear.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from zoneinfo import ZoneInfo
 import paho.mqtt.client as mqtt
 import psycopg
 from hadir_protocol import topics
+from hadir_protocol.gallery_key import GalleryKeyError
 from hadir_protocol.models import Status, Telemetry
 from hadir_protocol.reasons import Reason, Rejected
 from hadir_protocol.strict import loads as strict_loads
@@ -29,11 +34,13 @@ from pydantic import ValidationError
 
 from ..keys import DeviceKeys
 from ..mqtt_client import make_client
+from ..privacy import erasure
 from ..retry import Stopping, while_db_down
-from ..settings import CloudSettings
+from ..settings import CloudSettings, template_keys
+from . import gallery_keys
 from .commands import FLEET_STRING_LIMIT, MAX_FLEET_MESSAGE, handle_reply
 from .duties import deliver_pending
-from .gallery import current_version, publish_gallery
+from .gallery import current_version, publish_gallery, seal_plain
 from .outbound import Outbound, load_cloud_key
 from .store import reject, store_status, store_telemetry
 
@@ -51,6 +58,7 @@ class FleetMonitor:
     def __init__(self, settings: CloudSettings):
         self.settings = settings
         self.db_url = settings.require_database_url()
+        self.template_keys = template_keys(settings)  # fails loudly at start when missing
         self.keys = DeviceKeys(timedelta(days=settings.key_grace_days),
                                timedelta(seconds=settings.ingest_max_ahead_s),
                                settings.key_reload_s)
@@ -108,7 +116,11 @@ class FleetMonitor:
                 if beat.device_id != device_id:
                     raise Rejected(Reason.DEVICE_MISMATCH, f"telemetry of {beat.device_id}")
                 store_telemetry(conn, device_id, beat)
+                erasure.confirm(conn, device_id)
                 conn.commit()
+                if beat.gallery_key_request:
+                    gallery_keys.answer(conn, self.out, self.template_keys, device_id,
+                                        beat.gallery_key_request)
                 self._maybe_send_gallery(conn, device_id, beat.gallery_version)
             elif parsed.kind == "status":
                 status = Status.model_validate(raw)
@@ -119,7 +131,7 @@ class FleetMonitor:
         except Rejected as rej:
             conn.rollback()
             reject(conn, msg.topic, device_id, rej.reason, rej.detail, msg.payload)
-        except (ValueError, ValidationError) as err:
+        except (ValueError, ValidationError, GalleryKeyError) as err:
             conn.rollback()
             reject(conn, msg.topic, device_id, Reason.INVALID, str(err), msg.payload)
 
@@ -134,10 +146,22 @@ class FleetMonitor:
         if (sent and sent[0] and sent[1] == latest
                 and datetime.now(UTC) - sent[0] < timedelta(seconds=GALLERY_RESEND_S)):
             return  # sent moments ago: it may still be on its way
-        publish_gallery(conn, self.out, device_id, held)
+        publish_gallery(conn, self.out, device_id, held, self.template_keys)
+
+    def _seal_plain_templates(self) -> None:
+        """Templates enrolled before templates were sealed get sealed now (once)."""
+        try:
+            n = seal_plain(self._db(), self.template_keys, "sistem:fleet", "fleet")
+        except psycopg.Error as err:
+            logger.warning("could not seal stored templates yet (database): %s", err)
+            self._drop_connection()
+            return
+        if n:
+            logger.info("sealed %d face templates stored in the clear", n)
 
     def run(self) -> None:
         """Until stopped; the database being down only delays (messages wait in memory)."""
+        self._seal_plain_templates()
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = 24 * 3600
         self.client.connect_async(self.settings.broker_host, self.settings.broker_port,

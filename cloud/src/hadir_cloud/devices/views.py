@@ -31,6 +31,7 @@ from pydantic import ValidationError
 from ..jobs import progress
 from ..portal import db
 from ..portal.rbac import decide
+from ..privacy.store import live_consent
 from ..settings import CloudSettings, SettingsError
 from ..tpp.field_errors import N_
 from . import console, registration
@@ -283,13 +284,24 @@ def _people(q: str) -> list[tuple[str, str, str]]:
 def faces():  # type: ignore[no-untyped-def]
     """Enrol a person's face from photos (1–10, one face each): kept, then encoded by a
     background job; the kiosks of the person's office receive it as a gallery delta."""
-    values = {k: (request.form.get(k) or "").strip() for k in ("nip", "nama", "kantor")}
+    values = {k: (request.form.get(k) or "").strip()
+              for k in ("nip", "nama", "kantor", "persetujuan")}
     errors: dict[str, str] = {}
     if request.method == "POST":
         person = db().execute("SELECT name, office_id FROM employees WHERE nip = %s",
                               (values["nip"],)).fetchone()
         if person is None:
             errors["nip"] = _("NIP tidak ada di data pegawai.")
+        # UU 27/2022: a face is enrolled only with the person's consent — given now on a signed
+        # form (its number), or recorded before and not withdrawn
+        consent_ref = values["persetujuan"] if request.form.get("setuju") == "ya" else ""
+        if request.form.get("setuju") == "ya" and not consent_ref:
+            errors["persetujuan"] = _("Tulis nomor formulir persetujuan yang ditandatangani.")
+        elif len(consent_ref) > 100:
+            errors["persetujuan"] = _("Nomor formulir paling panjang 100 karakter.")
+        elif not consent_ref and person is not None and live_consent(db(), values["nip"]) is None:
+            errors["persetujuan"] = _("Belum ada persetujuan pegawai ini: centang persetujuan "
+                                      "dan tulis nomor formulirnya.")
         name = values["nama"] or (person[0] if person else "")
         office = values["kantor"] or None
         if office is not None and office not in {o[0] for o in console.offices(db())}:
@@ -307,7 +319,7 @@ def faces():  # type: ignore[no-untyped-def]
 
             try:
                 upload = keep_upload(db(), values["nip"], name, office, photos,
-                                     current_user.username)
+                                     current_user.username, consent_ref or None)
             except FaceError as err:
                 errors["foto"] = str(err)
             else:

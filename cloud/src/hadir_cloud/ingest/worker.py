@@ -40,9 +40,6 @@ from .pipeline import Pipeline, Result
 
 logger = logging.getLogger(__name__)
 
-PRUNE_EVERY_S = 3600.0
-
-
 class IngestWorker:
     """One worker of the shared subscription."""
 
@@ -59,7 +56,6 @@ class IngestWorker:
         self.conn: psycopg.Connection | None = None
         self.connected = threading.Event()
         self.stored = self.duplicates = self.rejected = 0
-        self._next_prune = time.monotonic() + 60.0
         self.client = self._make_client()
 
     # --- MQTT -------------------------------------------------------------------------
@@ -192,7 +188,6 @@ class IngestWorker:
                 except queue.Empty:
                     break
             self.process(messages)
-            self._prune_when_due()
             if time.monotonic() - last_log > 10:
                 logger.info("stored %d, duplicates %d, refused %d", self.stored,
                             self.duplicates, self.rejected)
@@ -201,20 +196,6 @@ class IngestWorker:
         self.client.loop_stop()
         if self.conn is not None:
             self.conn.close()
-
-    def _prune_when_due(self) -> None:
-        """Hourly: refused messages past their retention go (raw bytes would fill the disk)."""
-        if time.monotonic() < self._next_prune:
-            return
-        self._next_prune = time.monotonic() + PRUNE_EVERY_S
-        try:
-            n = refusals.prune(self._db(), self.settings.rejected_retention_days)
-        except psycopg.Error as err:
-            logger.warning("pruning refused messages failed (%s); next hour again", err)
-            return
-        if n:
-            logger.info("pruned %d refused messages older than %s days", n,
-                        self.settings.rejected_retention_days)
 
     def stop(self, *_: object) -> None:
         """Stop after the current batch."""

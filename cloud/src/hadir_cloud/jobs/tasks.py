@@ -294,6 +294,8 @@ def run_face_enrol(url: str, job_id: int, upload_id: int) -> dict[str, Any]:
     photo in job_progress[job_id]; a refused photo fails the job with its reason (nothing is
     enrolled) and the photos are deleted either way."""
     from ..devices.faces import FaceError, enrol_upload
+    from ..privacy.domain import ConsentError
+    from ..settings import SettingsError
 
     with psycopg.connect(url, autocommit=True) as reporter, \
             psycopg.connect(url, autocommit=True) as conn:
@@ -304,7 +306,7 @@ def run_face_enrol(url: str, job_id: int, upload_id: int) -> dict[str, Any]:
         try:
             result = enrol_upload(conn, upload_id,
                                   lambda n: progress.advance(reporter, job_id, n))
-        except FaceError as err:
+        except (FaceError, ConsentError, SettingsError) as err:
             progress.fail(reporter, job_id, str(err))
             raise JobError(str(err)) from err
         except Exception as err:
@@ -346,6 +348,10 @@ def register(app: App) -> None:
     app.periodic(cron="0 0 * * *", periodic_id="notify-digest")(
         app.task(name=f"{NAMESPACE}:notify_digest", pass_context=True,
                  retry=RetryStrategy(max_attempts=12, wait=300))(notify_digest))
+    # subject exports, hourly retention, erasures' kiosk confirmations (privacy/jobs.py)
+    from ..privacy.jobs import register as register_privacy
+
+    register_privacy(app)
 
 
 def defer_tpp_run(app: App, url: str, month: str, by: str, unit: str | None = None,

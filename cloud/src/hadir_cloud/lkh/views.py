@@ -16,6 +16,8 @@ from ..org.store import load_chart
 from ..portal import db
 from ..portal import files as files_in
 from ..portal.rbac import Role
+from ..privacy import web as privacy_web
+from ..privacy.domain import AuditAction
 from . import store
 from .domain import MAX_ACTIVITIES, STATE_TEXT, LkhError, parse_activities
 
@@ -130,6 +132,8 @@ def attachment(nip: str, day: str, file_id: int):  # type: ignore[no-untyped-def
     if found is None:
         abort(404)
     meta, data = found
+    privacy_web.record(AuditAction.FILE_VIEW, nip, {"lkh": when.isoformat(), "berkas": file_id,
+                                                    "nama": meta.filename})
     return files_in.download(meta.filename, meta.content_type, data)
 
 

@@ -208,6 +208,9 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     from ..lkh.views import bp as lkh_bp
     from ..notify.views import bp as notify_bp
     from ..org.views import bp as org_bp
+    from ..privacy.audit_views import bp as audit_bp
+    from ..privacy.erasure_views import bp as privacy_admin_bp
+    from ..privacy.views import bp as privacy_bp
     from ..punches.views import bp as punches_bp
     from ..requests.views import bp as requests_bp
     from ..review.views import bp as review_bp
@@ -229,6 +232,9 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     app.register_blueprint(verify_bp)
     app.register_blueprint(dashboards_bp)
     app.register_blueprint(devices_bp)
+    app.register_blueprint(privacy_bp)
+    app.register_blueprint(privacy_admin_bp)
+    app.register_blueprint(audit_bp)
     for endpoint in RATE_LIMITED:
         app.view_functions[endpoint] = limiter.limit(
             lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(app.view_functions[endpoint])

@@ -22,6 +22,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..attendance.cache import RecapCache
+from ..privacy import web as privacy_web
+from ..privacy.domain import AuditAction
 from ..users import token_valid, unit_subtree
 from . import db
 from .rbac import decide
@@ -189,8 +191,10 @@ def photo(event_id):  # type: ignore[no-untyped-def]
                 "SELECT 1 FROM employees WHERE nip = %s AND unit_id = ANY(%s)",
                 (row[1], units)).fetchone() is None:
             abort(403)  # another OPD's person
-    return Response(bytes(row[0]), mimetype="image/jpeg",
-                    headers={"Cache-Control": "private, max-age=86400"})
+    # who viewed whose photo, from where; never kept by the browser or a proxy
+    privacy_web.record(AuditAction.PHOTO_VIEW, row[1], {"foto": "presensi",
+                                                        "event_id": str(event_id)})
+    return Response(bytes(row[0]), mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
 @bp.route("/api/checkins")

@@ -60,7 +60,11 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("devices.index", _l("Kiosk"), frozenset({OPERATOR_TI, ADMIN_BKPSDM})),
     NavEntry("tokens.index", _l("Token API"), frozenset({OPERATOR_TI})),
     NavEntry("dashboards.index", _l("Dasbor"), frozenset({PIMPINAN, ADMIN_BKPSDM})),
+    NavEntry("privacy_admin.erasure_index", _l("Penghapusan biometrik"),
+             frozenset({ADMIN_BKPSDM})),
+    NavEntry("privacy_admin.retention", _l("Masa simpan data"), frozenset({ADMIN_BKPSDM, AUDITOR})),
     NavEntry("audit.index", _l("Log audit"), frozenset({AUDITOR})),
+    NavEntry("privacy.my_data", _l("Data saya"), frozenset({PEGAWAI})),
     NavEntry("accounts.change_password", _l("Ganti kata sandi"), frozenset(ROLES)),
 )
 

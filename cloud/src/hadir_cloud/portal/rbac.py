@@ -92,6 +92,8 @@ _MAIL_CLERKS = frozenset({Role.TU, Role.ADMIN})
 _LEADERS = frozenset({Role.PIMPINAN, Role.ADMIN_BKPSDM, Role.ADMIN})
 #: IT's fleet console: kiosks, their broker logins, config, commands and face enrolment
 _FLEET = frozenset({Role.OPERATOR_TI, Role.ADMIN})
+#: who erases biometric data and sets retention: regency HR
+_ERASERS = frozenset({Role.ADMIN_BKPSDM, Role.ADMIN})
 
 #: endpoint → who may open it. Every route of the app must be here (a test holds it).
 PERMISSIONS: dict[str, Rule] = {
@@ -233,6 +235,26 @@ PERMISSIONS: dict[str, Rule] = {
     "devices.face_job_progress": _FLEET,
     # a session with an attendance role, or a bearer token with the checkins:read scope
     "checkins.api_checkins": Access.PUBLIC,
+    # privacy (UU 27/2022): the notice is public; everyone with a NIP consents, sees and
+    # exports their own data, or withdraws consent (own data only: checked in the views)
+    "privacy.notice": Access.PUBLIC,
+    "privacy.consent_give": Access.SIGNED_IN,
+    "privacy.my_data": Access.SIGNED_IN,
+    "privacy.export_start": Access.SIGNED_IN,
+    "privacy.export_job": Access.SIGNED_IN,
+    "privacy.export_progress": Access.SIGNED_IN,
+    "privacy.export_download": Access.SIGNED_IN,
+    "privacy.withdraw": Access.SIGNED_IN,
+    # erasing a person's biometric data: regency HR; auditors read the reports
+    "privacy_admin.erasure_index": _ERASERS,
+    "privacy_admin.erase": _ERASERS,
+    "privacy_admin.erasure_report": _ERASERS | {Role.AUDITOR},
+    "privacy_admin.erasure_status": _ERASERS | {Role.AUDITOR},
+    # how long data is kept: regency HR sets it, auditors read it
+    "privacy_admin.retention": _ERASERS | {Role.AUDITOR},
+    "privacy_admin.retention_save": _ERASERS,
+    # the audit trail: auditors
+    "audit.index": frozenset({Role.AUDITOR, Role.ADMIN}),
 }
 
 

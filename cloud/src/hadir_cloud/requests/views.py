@@ -35,6 +35,8 @@ from .. import attachments
 from ..portal import db
 from ..portal import files as files_in
 from ..portal.rbac import Role
+from ..privacy import web as privacy_web
+from ..privacy.domain import AuditAction
 from ..tpp.store import UnknownEmployeeError
 from ..users import accounts, unit_subtree
 from . import store
@@ -354,6 +356,8 @@ def attachment(request_id: str, file_id: int):  # type: ignore[no-untyped-def]
     if found is None:
         abort(404)
     meta, data = found
+    privacy_web.record(AuditAction.FILE_VIEW, req.nip, {"permohonan": req.id, "berkas": file_id,
+                                                        "nama": meta.filename})
     return files_in.download(meta.filename, meta.content_type, data)
 
 

@@ -26,6 +26,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..portal import db
+from ..privacy import web as privacy_web
+from ..privacy.domain import AuditAction
 from ..users import unit_subtree
 from . import store
 from .domain import Decision, FaceMatch, ReviewError, face_match, may_review, regency_wide
@@ -186,5 +188,5 @@ def reference_photo(nip: str):  # type: ignore[no-untyped-def]
     photo = store.reference_photo(db(), nip)
     if photo is None:
         abort(404)
-    return Response(photo, mimetype="image/jpeg",
-                    headers={"Cache-Control": "private, max-age=3600"})
+    privacy_web.record(AuditAction.PHOTO_VIEW, nip, {"foto": "referensi"})
+    return Response(photo, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
