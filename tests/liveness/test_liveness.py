@@ -14,7 +14,7 @@ from hadir_edge.liveness import Challenge, Observation, detect_blink, detect_tur
 from hadir_edge.liveness.core import choose_challenge, is_still_stream
 from hadir_edge.liveness.landmarks import make_backend
 from PIL import Image
-from system.scenes import close_eyes, sensor_noise
+from hadir_devstack.scenes import close_eyes, sensor_noise
 
 fr = pytest.importorskip("face_recognition")
 

@@ -18,14 +18,18 @@ from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
 from hadir_cloud.settings import BrokerRole
 from hadir_devstack import BrokerLogins, Mosquitto
+from hadir_edge.bootstrap import make_kiosk
 from hadir_edge.camera.files import load_rgb
 from hadir_edge.config import load
-from hadir_edge.face import FaceStatus
+from hadir_edge.decision import Sight
 from hadir_edge.kiosk import Kiosk
+from hadir_edge.liveness.core import LivenessResult
 from hadir_protocol.signing import load_or_create_private_key, public_key_b64
 
 BIN = Path(sys.executable).parent
 OFFICE = ("setda-uji", "Setda Uji", "Asia/Jakarta", -3.2452, 104.6513, 50.0)
+#: The liveness verdict of the events these tests make without a camera in front of anyone.
+NO_CAMERA = LivenessResult("none", 0.0, True, "system test: events made without a live camera")
 
 
 def wait_until(cond: Callable[[], bool], timeout: float, what: str, step: float = 0.2) -> None:
@@ -80,13 +84,14 @@ class KioskSetup:
     env: dict[str, str]
     kiosk: Kiosk
     frame: np.ndarray
-    verdict: object
+    sight: Sight
     created: list[str] = field(default_factory=list)
 
     def make_events(self, n: int) -> None:
-        """n real check-ins: the person recognised once on a real photo, recorded n times."""
+        """n real check-ins: the person recognised once on a real photo, then n attempts
+        through the kiosk's one decision (repeat window off), each committed."""
         for _ in range(n):
-            result = self.kiosk.record(self.verdict, self.frame)  # type: ignore[arg-type]
+            result = self.kiosk.attempt(self.sight, self.frame, liveness=NO_CAMERA)
             assert result.recorded, result
             self.created.append(str(result.event_id))
 
@@ -202,15 +207,15 @@ ack_timeout_s = {ack_timeout_s}
         key = load_or_create_private_key(data / "device_key.pem")
         with psycopg.connect(self.db_url, autocommit=True) as conn:
             add_device(conn, device_id, public_key_b64(key), OFFICE[0])
-        kiosk = Kiosk.from_settings(settings)
+        kiosk = make_kiosk(settings)
         frame = load_rgb(photo)
         enc, faces = kiosk.engine.encode_single(frame)
         assert enc is not None, f"{photo}: {faces} faces"
         kiosk.engine.gallery.add(employee, enc, name)
-        verdict = kiosk.engine.identify(frame)
-        assert verdict.status is FaceStatus.MATCHED and verdict.employee_id == employee
+        sight = kiosk.look(frame)
+        assert sight.employee_id == employee, sight
         env = {**os.environ, "HADIR_EDGE_CONFIG": str(cfg)}
-        setup = KioskSetup(device_id, cfg, data, env, kiosk, frame, verdict)
+        setup = KioskSetup(device_id, cfg, data, env, kiosk, frame, sight)
         self.kiosks[device_id] = setup
         return setup
 

@@ -22,7 +22,7 @@ from hadir_protocol.signing import load_private_key, sign
 from paho.mqtt.enums import CallbackAPIVersion
 
 from .harness import OFFICE, Stack, wait_until
-from .scenes import Stage, blink_frames, still_frames
+from hadir_devstack.scenes import Stage, blink_frames, still_frames
 
 pytestmark = [pytest.mark.system, pytest.mark.browser, pytest.mark.slow]
 

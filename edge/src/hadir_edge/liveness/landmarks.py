@@ -103,11 +103,11 @@ class LandmarkBackend:
 
     def observe(self, frame: NDArray[np.uint8], box: Box) -> Observation:
         """One frame's observation for the face at `box`."""
-        import face_recognition  # the engine's library, imported inside its adapter
+        from ..engine import face_recognition  # the engine's library, imported inside its adapter
 
         grey = _grey(frame)
         self._prev, delta = _crop_delta(grey, box, self._prev)
-        marks = face_recognition.face_landmarks(frame, [box], model=self.model)
+        marks = face_recognition().face_landmarks(frame, [box], model=self.model)
         if not marks:
             return Observation(openness=None, yaw_deg=None, frame_delta=delta)
         m = marks[0]
