@@ -34,7 +34,10 @@ def test_held_events_stay_and_come_back_with_backoff(tmp_path: Path):
     assert box.depth() == 2 and box.held_count() == 1
     assert box.held_reasons() == {"bad_signature": 1}
     assert [p.seq for p in box.due(ack_timeout_s=0.0, limit=10)] == [b["seq"]]  # a waits
-    time.sleep(0.5)
+    held_at = time.monotonic()
+    while len(box.due(ack_timeout_s=0.0, limit=10)) < 2 and time.monotonic() - held_at < 10:
+        time.sleep(0.02)
+    assert time.monotonic() - held_at >= 0.35, "a held event came back before its wait"
     assert [p.seq for p in box.due(ack_timeout_s=0.0, limit=10)] == [a["seq"], b["seq"]]
     box.ack([held], held_retry_s=0.4, held_retry_max_s=10)  # held again: twice the wait
     row = box.db.execute("SELECT held_count, retry_after FROM events WHERE seq=?",
@@ -67,7 +70,7 @@ def test_an_outbox_of_the_previous_version_is_upgraded_in_place(tmp_path: Path):
     """)
     old.close()
     box = Outbox(path)
-    assert box.db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert box.db.execute("PRAGMA user_version").fetchone()[0] == 2
     assert box.depth() == 1 and box.held_count() == 0 and box.last_seq() == 1
     assert [p.seq for p in box.due(0.0, 10)] == [1]
 

@@ -99,6 +99,11 @@ class KioskSetup:
         """Events still in the outbox."""
         return self.kiosk.outbox.depth()
 
+    def sent(self) -> int:
+        """Events in the outbox that the kiosk service has published at least once."""
+        return int(self.kiosk.outbox.db.execute(
+            "SELECT count(*) FROM events WHERE attempts > 0").fetchone()[0])
+
 
 @dataclass
 class Stack:
@@ -158,7 +163,7 @@ class Stack:
     def add_kiosk(self, device_id: str, photo: Path, employee: str, *, batch_max: int = 20,
                   window: int = 2, ack_timeout_s: float = 5.0, camera: Path | None = None,
                   repeat_window_s: int = 0, tables: str = "", name: str | None = None,
-                  top: str = "") -> KioskSetup:
+                  top: str = "", camera_fps: float = 15.0) -> KioskSetup:
         """Configure, key, register and enroll a kiosk; recognise the person once.
 
         `camera` (default: the photo) is what the files camera shows; `tables` is
@@ -186,6 +191,7 @@ port = {self.broker.port}
 [camera]
 type = "files"
 paths = ["{camera or photo}"]
+fps = {camera_fps}
 [gps]
 type = "fixed"
 lat = {OFFICE[3] + 0.0001}
@@ -219,10 +225,13 @@ ack_timeout_s = {ack_timeout_s}
         self.kiosks[device_id] = setup
         return setup
 
-    def start_kiosk(self, device_id: str, *args: str, headless: bool = True) -> Proc:
-        """Start `hadir-edge run` for a kiosk (headless: its publisher and device life only)."""
+    def start_kiosk(self, device_id: str, *args: str, headless: bool = True,
+                    command: str = "run") -> Proc:
+        """Start `hadir-edge run` for a kiosk (headless: its publisher and device life only), or
+        another `hadir-edge` command (`simulate`) with `args`."""
         k = self.kiosks[device_id]
-        cmd = [str(BIN / "hadir-edge"), "run", *(["--headless"] if headless else []), *args]
+        cmd = [str(BIN / "hadir-edge"), command,
+               *(["--headless"] if headless and command == "run" else []), *args]
         runner = Proc(device_id, cmd, k.env,
                       self.tmp / f"{device_id}.log").start()
         self.runners[device_id] = runner
@@ -259,6 +268,11 @@ ack_timeout_s = {ack_timeout_s}
             depths = {d: k.depth() for d, k in self.kiosks.items()}
             raise AssertionError(f"{err}; outbox depths {depths}, stored {self.stored()[:2]}"
                                  ) from None
+
+    def log(self, device_id: str) -> str:
+        """What a kiosk service has logged so far."""
+        path = self.tmp / f"{device_id}.log"
+        return path.read_text() if path.exists() else ""
 
     def close(self) -> None:
         """Stop every process."""

@@ -226,13 +226,15 @@ def run(config_path: Path | None, headless: bool) -> None:
 @click.option("--every", type=float, default=20.0, show_default=True,
               help="Real seconds between simulated walk-ups.")
 @click.option("--time-scale", type=float, default=1.0, show_default=True,
-              help="Kiosk time runs this many times faster than real time.")
+              help="Kiosk time runs this many times faster than real time (0: only --step).")
+@click.option("--step", "step_s", type=float, default=0.0, show_default=True,
+              help="Kiosk time jumps this many seconds at every walk-up.")
 @click.option("--start", "sim_start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]),
               help="Kiosk time starts here (ISO with offset; default: now).")
 @click.option("--until", "sim_until", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]),
               help="No more walk-ups after this kiosk time (the service goes on draining).")
 @click.option("--count", type=int, help="No more walk-ups after this many check-ins.")
-def simulate(config_path: Path | None, every: float, time_scale: float,
+def simulate(config_path: Path | None, every: float, time_scale: float, step_s: float,
              sim_start: datetime | None, sim_until: datetime | None, count: int | None) -> None:
     """A simulated kiosk (demos, tests): the service without a screen, someone walking up to
     its camera every few seconds, each decided like at a real kiosk."""
@@ -240,4 +242,4 @@ def simulate(config_path: Path | None, every: float, time_scale: float,
 
     s = _settings(config_path)
     _log_to_file(s.log_path())
-    simulator.run(s, every, time_scale, sim_start, sim_until, count)
+    simulator.run(s, every, time_scale, sim_start, sim_until, count, step_s)

@@ -165,7 +165,7 @@ class PublisherConfig(_Cfg):
                                 "verify it yet) is sent again after this, doubling each time")
     held_retry_max_s: float = Field(900.0, gt=0, description="longest wait between resends "
                                     "of a held event")
-    reconnect_max_s: float = Field(4.0, ge=0.5, le=120, description="longest wait between "
+    reconnect_max_s: float = Field(2.0, ge=0.5, le=120, description="longest wait between "
                                    "attempts to reach the broker (the drain starts within this "
                                    "of the link returning)")
 

@@ -18,5 +18,6 @@ def face_recognition() -> ModuleType:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="pkg_resources is deprecated",
                                 category=UserWarning)
-        import face_recognition as fr
-    return fr
+        import face_recognition as fr  # type: ignore[import-untyped]
+    module: ModuleType = fr
+    return module

@@ -1,6 +1,7 @@
 """A simulated kiosk for demos and tests (`hadir-edge simulate`): the kiosk service without a
 screen, someone walking up to its camera every few seconds, on a clock that may run faster
-than real time.
+than real time, or jump ahead at every walk-up (a week of check-ins in a few minutes, the
+same week however fast the machine).
 
 Each walk-up is a new person for the session: the frames of its camera go through the same
 tracker, liveness window and decision as on a real kiosk, until the attempt is over. A
@@ -32,15 +33,23 @@ logger = logging.getLogger(__name__)
 
 
 class SimClock:
-    """Kiosk time that starts at `start` and runs `scale` times faster than real time."""
+    """Kiosk time that starts at `start`, runs `scale` times faster than real time (0: stands
+    still) and jumps by `step` seconds at every walk-up (`advance`)."""
 
-    def __init__(self, start: datetime | None = None, scale: float = 1.0):
+    def __init__(self, start: datetime | None = None, scale: float = 1.0, step: float = 0.0):
         self.start = (start or datetime.now(UTC)).astimezone(UTC)
         self.scale = scale
+        self.step = step
+        self._jumped = 0.0
         self._t0 = time.monotonic()
 
     def __call__(self) -> datetime:
-        return self.start + timedelta(seconds=(time.monotonic() - self._t0) * self.scale)
+        return self.start + timedelta(
+            seconds=(time.monotonic() - self._t0) * self.scale + self._jumped)
+
+    def advance(self) -> None:
+        """A walk-up: kiosk time jumps by `step`."""
+        self._jumped += self.step
 
 
 class MemoEncoder:
@@ -92,6 +101,7 @@ class Simulator:
                         self.clock().isoformat(), self.made)
             self.over = True
             return 3600.0
+        self.clock.advance()
         self.session.reset()
         result = self.session.until_final(self._frames(), self.session.frames_for_one_attempt())
         self.made += int(result.recorded)
@@ -101,13 +111,13 @@ class Simulator:
 
 def run(settings: EdgeSettings, every_s: float, time_scale: float = 1.0,
         start: datetime | None = None, until: datetime | None = None,
-        count: int | None = None) -> None:
+        count: int | None = None, step_s: float = 0.0) -> None:
     """The simulated kiosk service until SIGTERM/SIGINT."""
-    clock = SimClock(start, time_scale)
+    clock = SimClock(start, time_scale, step_s)
     service = build_service(settings, screen=False, now=clock)
     sim = Simulator(service, clock, every_s, until, count)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     service.serve(stop, tick=sim.tick,
-                  beat_every_s=settings.telemetry_interval_s / max(time_scale, 1e-9))
+                  beat_every_s=settings.telemetry_interval_s / max(time_scale, 1.0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -172,7 +173,10 @@ def register(main: click.Group, device: click.Group,
         from .gallery import enroll, reference_jpeg
 
         try:
-            import face_recognition
+            with warnings.catch_warnings():  # face_recognition_models' pkg_resources import
+                warnings.filterwarnings("ignore", message="pkg_resources is deprecated",
+                                        category=UserWarning)
+                import face_recognition
         except ImportError as err:
             raise click.ClickException("face_recognition belum terpasang di mesin ini") from err
         encodings, first_face = [], None

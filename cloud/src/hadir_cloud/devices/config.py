@@ -76,8 +76,9 @@ def work_schedules_for(conn: psycopg.Connection, office: Office, today: date,
     here = Counter(group for _, group, at_office in rows if at_office)
     default = min(here, key=lambda g: (-here[g], g)) if here else None
     used = set(groups.values()) | ({default} if default else set())
-    work = [WorkSchedule(id=s.id, group=s.group, effective_from=s.effective_from,
-                         effective_to=s.effective_to, hours=s.hours_data())
+    work = [WorkSchedule.model_validate({"id": s.id, "group": s.group,
+                                         "effective_from": s.effective_from,
+                                         "effective_to": s.effective_to, "hours": s.hours_data()})
             for s in schedules(conn) if s.group in used
             and (s.effective_to is None or s.effective_to >= today)]
     ramadan = [RamadanPeriod(start=a, end=b) for a, b in conn.execute(
@@ -93,8 +94,9 @@ def publish_config(conn: psycopg.Connection, out: Outbound, device_id: str, *,
     thresholds, approved duties elsewhere, and the work schedules of its people (read now)."""
     office = office_of(conn, device_id)
     duties = duties or []
-    last = conn.execute("SELECT coalesce(max(version), 0) FROM device_configs WHERE device_id = %s",
-                        (device_id,)).fetchone()[0]
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM device_configs "
+                       "WHERE device_id = %s", (device_id,)).fetchone()
+    last = int(row[0]) if row else 0
     work = work_schedules_for(conn, office, local_today(office),
                               [d.employee_id for d in duties])
     cfg = Config(version=last + 1, device_id=device_id, office=office,
@@ -115,7 +117,8 @@ def latest_config(conn: psycopg.Connection, device_id: str) -> dict[str, Any] | 
                        "ORDER BY version DESC LIMIT 1", (device_id,)).fetchone()
     if row is None:
         return None
-    return row[0] if isinstance(row[0], dict) else json.loads(row[0])  # type: ignore[no-any-return]
+    payload: dict[str, Any] = row[0] if isinstance(row[0], dict) else json.loads(row[0])
+    return payload
 
 
 def stale_schedules(conn: psycopg.Connection) -> list[str]:
