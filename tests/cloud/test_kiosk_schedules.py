@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import paho.mqtt.client as mqtt
 import psycopg
 import pytest
 from hadir_cloud.db.migrate import upgrade
@@ -33,14 +32,11 @@ from hadir_devstack import BrokerLogins
 from hadir_edge.bootstrap import make_kiosk
 from hadir_edge.camera.files import load_rgb
 from hadir_edge.config import EdgeSettings
-from hadir_edge.decision import Status
 from hadir_edge.device import DeviceAgent
 from hadir_edge.liveness.core import LivenessResult
 from hadir_edge.publisher import Publisher
-from hadir_protocol import topics
 from hadir_protocol.models import Config, Kind, Office, Thresholds
 from hadir_protocol.signing import load_or_create_private_key, public_key_b64
-from paho.mqtt.enums import CallbackAPIVersion
 from system.harness import wait_until
 
 WIB = ZoneInfo("Asia/Jakarta")

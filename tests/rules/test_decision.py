@@ -48,7 +48,11 @@ def ctx(now: datetime, **kw) -> Context:  # type: ignore[no-untyped-def]
                       "position": (-3.2, 104.6), "work": WORK, **kw})
 
 
-def run(sight: Sight = GOOD, now: datetime | None = None, live=LIVE, policy=Policy(), **kw):  # type: ignore[no-untyped-def]
+DEFAULT_POLICY = Policy()
+
+
+def run(sight: Sight = GOOD, now: datetime | None = None, live=LIVE, policy=DEFAULT_POLICY,  # type: ignore[no-untyped-def]
+        **kw):
     context = kw.pop("context", None) or ctx(now or at(7, 28), **kw.pop("ctx", {}))
     return decide(sight, liveness=live, context=context, policy=policy, **kw)
 
