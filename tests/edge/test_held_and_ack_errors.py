@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -118,15 +119,17 @@ def test_batches_stay_under_the_message_limit_with_photos():
     closes the connection; the same batch then went again, forever."""
     from hadir_edge.outbox import Pending
     from hadir_edge.publisher import BATCH_BYTES, chunks
-    from hadir_protocol.codec import batch_payload
+    from hadir_protocol.codec import batch_of_texts, batch_payload
     from hadir_protocol.models import MAX_MESSAGE_BYTES
 
-    due = [Pending(i, f"e{i}", {**event(i), "photo_jpeg_b64": "A" * 90_000}, None)
+    due = [Pending(i, f"e{i}", json.dumps({**event(i), "photo_jpeg_b64": "A" * 90_000}), None)
            for i in range(1, 101)]
     batches = chunks(due, 100, BATCH_BYTES)
     assert [p.seq for b in batches for p in b] == list(range(1, 101))  # all, in order
     assert len(batches) > 4
     for b in batches:
-        assert len(batch_payload(DEV, [p.payload for p in b])) <= MAX_MESSAGE_BYTES
-    small = [Pending(i, f"e{i}", event(i), None) for i in range(1, 251)]
+        sent = batch_of_texts(DEV, [p.text for p in b])
+        assert len(sent) <= MAX_MESSAGE_BYTES
+        assert json.loads(sent) == json.loads(batch_payload(DEV, [p.payload for p in b]))
+    small = [Pending(i, f"e{i}", json.dumps(event(i)), None) for i in range(1, 251)]
     assert [len(b) for b in chunks(small, 100, BATCH_BYTES)] == [100, 100, 50]

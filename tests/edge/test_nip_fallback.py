@@ -175,7 +175,9 @@ def test_the_screen_posts_the_nip_to_the_live_loop(kiosk, faces_dir, tmp_path):
         assert answer.json["status"] == "recorded" and answer.json["method"] == "nip"
         state = client.get("/api/state").json
         assert state["status"] == "recorded" and state["method"] == "nip"
-        assert "jaringan terputus, data tersimpan" in state["message"]  # offline: kept
+        assert state["message"].endswith("tercatat")
+        assert "menunggu diperiksa atasan" in state["detail"]
+        assert "jaringan terputus, data tersimpan" in state["detail"]  # offline: kept
         empty = client.post("/api/nip", json={"nip": " "}, headers={"X-Kiosk-Token": "t"})
         assert empty.status_code == 400 and empty.json["status"] == "invalid_nip"
     finally:

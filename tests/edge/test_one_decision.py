@@ -99,3 +99,11 @@ def test_the_screens_loop_refuses_a_face_too_small(tmp_path, faces_dir):
     finally:
         service.screen.server.server_close()  # type: ignore[union-attr]
         service.outbox.close()
+
+
+def test_every_adapter_is_built_in_the_composition_root():
+    """camera, face engine, GPS, publisher, device life, live loop and screen: `bootstrap` only."""
+    for adapter in ("make_camera", "FaceEngine", "make_gps", "Publisher", "DeviceAgent",
+                    "LiveLoop", "ScreenServer", "Kiosk"):
+        where = calls(adapter)
+        assert where and all(c.startswith("bootstrap.py:") for c in where), (adapter, where)

@@ -96,6 +96,9 @@ def test_the_outbox_is_migrated_version_by_version(tmp_path: Path):
     assert {"events_person", "acked_person", "nip_attempts_at"} <= indexes
     assert box.depth() == 1 and box.recent("x1234", "2026-10-05T00:00:00") == [
         ("2026-10-05T00:28:00Z", "in")]
+    assert box.checked_in_since("x1234", "2026-10-05T00:00:00")
+    assert not box.checked_in_since("x1234", "2026-10-05T00:29:00")
+    assert not box.checked_in_since("someone-else", "2026-10-05T00:00:00")
     now = datetime(2026, 10, 5, 1, 0, tzinfo=UTC)
     box.note_nip_attempt("198503122010012003", now)
     assert box.nip_attempts(now + timedelta(seconds=1), 60, "198503122010012003", 900) == (1, 1)

@@ -101,25 +101,21 @@ def test_a_late_arrival_after_the_midpoint_is_still_in_until_the_person_checked_
     assert late.message == "Masuk 10:00, tercatat (terlambat 150 menit)"
     after_midpoint = run(now=at(13, 0))
     assert after_midpoint.kind is Kind.IN and after_midpoint.late_minutes == 330
-    came = [(at(7, 25), Kind.IN)]
-    leaving = run(now=at(13, 0), ctx={"events": came})
+    came = {"checked_in_today": True}
+    leaving = run(now=at(13, 0), ctx=came)
     assert leaving.kind is Kind.OUT and leaving.early_minutes == 180
     assert leaving.message == "Pulang 13:00, tercatat (180 menit lebih awal)"
-    assert run(now=at(16, 5), ctx={"events": came}).message == "Pulang 16:05, tercatat"
+    assert run(now=at(16, 5), ctx=came).message == "Pulang 16:05, tercatat"
     # no check-in all day and leaving after the end of the day: out
     assert run(now=at(16, 30)).kind is Kind.OUT
-    # yesterday's check-in does not count for today
-    yesterday = [(at(7, 25) - timedelta(days=1), Kind.IN)]
-    assert run(now=at(13, 0), ctx={"events": yesterday}).kind is Kind.IN
 
 
 def test_friday_and_ramadan_hours_come_from_the_work_schedule():
-    came_friday = [(at(7, 25, date(2026, 10, 9)), Kind.IN)]
-    friday = run(now=at(15, 30, date(2026, 10, 9)), ctx={"events": came_friday})
+    came = {"checked_in_today": True}
+    friday = run(now=at(15, 30, date(2026, 10, 9)), ctx=came)
     assert friday.schedule_ref == "kantor-2026/friday" and friday.early_minutes == 60
     ramadan_friday = date(2026, 2, 20)
-    came = [(at(8, 0, ramadan_friday), Kind.IN)]
-    out = run(now=at(15, 30, ramadan_friday), ctx={"events": came})
+    out = run(now=at(15, 30, ramadan_friday), ctx=came)
     assert out.kind is Kind.OUT and out.early_minutes is None
     assert out.schedule_ref == "kantor-2026/ramadan_friday"
     assert out.message == "Pulang 15:30, tercatat"
@@ -128,8 +124,7 @@ def test_friday_and_ramadan_hours_come_from_the_work_schedule():
     # a teacher (guru group) on a Saturday: 07:00–12:00, midpoint 09:30
     teacher = Sight(1, 150, 120.0, OTHER, 0.3)
     sat = date(2026, 10, 10)
-    assert run(teacher, now=at(9, 45, sat), ctx={"events": [(at(6, 55, sat), Kind.IN)]}).kind \
-        is Kind.OUT
+    assert run(teacher, now=at(9, 45, sat), ctx=came).kind is Kind.OUT
 
 
 def test_kind_without_any_schedule_splits_at_noon():

@@ -147,14 +147,20 @@ class Stack:
         """Environment of an ingest worker."""
         return self.cloud_env("ingest", **extra)
 
-    def start_ingest(self, *, crash_after_commit: bool = False, **extra: str) -> Proc:
+    def start_ingest(self, *, crash_after_commit: bool = False, workers: int = 1,
+                     **extra: str) -> Proc:
         """Start `hadir-cloud ingest` (or, with `crash_after_commit`, the same worker that exits
-        after its first commit and before its acks: `hadir_devstack.crashing_ingest`)."""
+        after its first commit and before its acks: `hadir_devstack.crashing_ingest`); more
+        `workers` share the subscription as in production, each its own broker user."""
         log = self.tmp / "ingest.log"
         before = log.read_text().count("subscribed to") if log.exists() else 0
         argv = ([str(BIN / "python"), "-m", "hadir_devstack.crashing_ingest"]
                 if crash_after_commit else [str(BIN / "hadir-cloud"), "ingest"])
         self.ingest = Proc("ingest", argv, self.ingest_env(**extra), log).start()
+        for n in range(2, workers + 1):
+            env = self.cloud_env("ingest", n, HADIR_INGEST_CLIENT_ID=f"ingest-{n}", **extra)
+            self.runners[f"ingest-{n}"] = Proc(f"ingest-{n}", argv, env,
+                                               self.tmp / f"ingest-{n}.log").start()
         if self.broker.proc is not None:  # with the broker up, wait for the subscription
             wait_until(lambda: log.read_text().count("subscribed to") > before, 30,
                        "the ingest to subscribe")

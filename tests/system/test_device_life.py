@@ -43,7 +43,9 @@ def db_one(stack: Stack, sql: str, *params: object):  # type: ignore[no-untyped-
 
 
 def test_gallery_config_commands_and_key_rotation(stack: Stack, photo: Path, photo2: Path):
-    k = stack.add_kiosk(DEV, photo, NIP_A, top="telemetry_interval_s = 1")
+    # its camera (for `hadir-edge checkin` below) shows a still photo: liveness off
+    k = stack.add_kiosk(DEV, photo, NIP_A,
+                        top='telemetry_interval_s = 1\nliveness = { mode = "off" }')
     stack.start_ingest()
     fleet = Proc("fleet", [str(BIN / "hadir-cloud"), "fleet"], stack.cloud_env("fleet"),
                  stack.tmp / "fleet.log").start()

@@ -72,6 +72,7 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     page.goto(f"http://127.0.0.1:{port}/")
     body = page.locator("body")
     message = page.locator("#message")
+    detail = page.locator("#detail")
 
     def see(status: str, timeout: float = 30_000) -> None:
         try:
@@ -109,7 +110,8 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     page.screenshot(path=str(tmp_path / "kiosk-unknown.png"))
     type_nip(NIP_STRANGER)
     see("recorded")
-    assert "menunggu diperiksa atasan" in message.inner_text()
+    assert "tercatat" in message.inner_text()
+    assert "menunggu diperiksa atasan" in detail.inner_text()
     page.screenshot(path=str(tmp_path / "kiosk-nip.png"))
     # 3b. a printed photo held up to the keypad: asked to blink or turn, cannot, refused
     stage.show("nobody")
@@ -141,7 +143,8 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=30_000)
     stage.show("kit")
     see("recorded")
-    assert "jaringan terputus, data tersimpan" in message.inner_text()
+    assert "tercatat" in message.inner_text()
+    assert "jaringan terputus, data tersimpan" in detail.inner_text()
     assert page.locator("#name").inner_text() == "Kit Harington"
     page.wait_for_function(
         "() => Number(document.querySelector('#it-status').dataset.depth) >= 1", timeout=10_000)

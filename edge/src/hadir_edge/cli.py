@@ -32,14 +32,13 @@ def _settings(config_path: Path | None) -> EdgeSettings:
 
 
 def _engine(settings: EdgeSettings):  # type: ignore[no-untyped-def]
-    from .face import FaceEngine, GalleryError, open_gallery
+    from .bootstrap import make_engine
+    from .face import GalleryError, open_gallery
 
     try:
-        gallery = open_gallery(settings)
+        return make_engine(settings, open_gallery(settings))
     except GalleryError as err:
         raise click.ClickException(str(err)) from err
-    return FaceEngine(gallery, settings.face.threshold, settings.face.upsample,
-                      settings.face.num_jitters)
 
 
 @click.group()

@@ -142,7 +142,8 @@ class Claim:
 @dataclass(frozen=True)
 class Context:
     """Where and when: the clock, the office's zone, the geofence, approved duties, the work
-    schedules, and the person's events since their local day began (or the repeat window)."""
+    schedules, whether the person checked in since their local day began, and their events
+    within the repeat window."""
 
     now_utc: datetime
     tz: str
@@ -150,6 +151,7 @@ class Context:
     position: tuple[float, float] | None = None
     duties: Sequence[DutyApproval] = ()
     work: WorkSchedules = field(default_factory=WorkSchedules)
+    checked_in_today: bool = False
     events: Sequence[tuple[datetime, Kind]] = ()
 
 
@@ -181,6 +183,12 @@ class Decision:
     schedule_ref: str | None = None
     late_minutes: int | None = None
     early_minutes: int | None = None
+    notes: tuple[str, ...] = ()  # said in the message's parentheses; the screen's second line
+
+    @property
+    def headline(self) -> str:
+        """The message without its notes (the screen's big line)."""
+        return self.message.split(" (", 1)[0] if self.notes else self.message
 
     @property
     def record(self) -> bool:
@@ -258,7 +266,7 @@ def _refuse(status: Status, **fmt: object) -> Decision:
     return Decision(status, TEXT[status].format(**fmt))
 
 
-def _nip_refusal(claim: Claim, sight: Sight, policy: Policy) -> Decision | None:
+def _nip_refusal(claim: Claim, policy: Policy) -> Decision | None:
     """The NIP fallback's own rules: attempts, the NIP itself, and the face against it."""
     if claim.kiosk_attempts >= policy.nip_kiosk_limit or claim.nip_attempts >= policy.nip_limit:
         return _refuse(Status.NIP_RATE_LIMITED)
@@ -290,7 +298,7 @@ def decide(sight: Sight, *, liveness: LivenessResult | None, context: Context, p
     kind from the work schedule, the repeat window. `liveness` None: still watching."""
     if decided:
         return _refuse(Status.DONE)
-    if claim is not None and (refusal := _nip_refusal(claim, sight, policy)):
+    if claim is not None and (refusal := _nip_refusal(claim, policy)):
         return refusal
     quality = check_quality(sight, policy.limits)
     if quality is not None:
@@ -320,9 +328,7 @@ def decide(sight: Sight, *, liveness: LivenessResult | None, context: Context, p
                         method=method, distance=distance)
     found = context.work.hours_for(who, local.date())
     hours = found[1] if found else None
-    day_began = datetime.combine(local.date(), datetime.min.time(), local.tzinfo)
-    checked_in = any(k is Kind.IN and at >= day_began for at, k in context.events)
-    kind = kind or kind_for(local, hours, checked_in)
+    kind = kind or kind_for(local, hours, context.checked_in_today)
     hhmm = f"{local:%H:%M}"
     base = dict(employee_id=who, kind=kind, method=method, local_time=hhmm, distance=distance,
                 schedule_ref=found[0] if found else None)
@@ -343,4 +349,4 @@ def decide(sight: Sight, *, liveness: LivenessResult | None, context: Context, p
     if notes:
         message += " (" + "; ".join(notes) + ")"
     return Decision(Status.RECORDED, message, late_minutes=late, early_minutes=early,
-                    **base)  # type: ignore[arg-type]
+                    notes=tuple(notes), **base)  # type: ignore[arg-type]

@@ -139,14 +139,17 @@ class Kiosk:
         fence = geofence(fix, office)
         position = (fix.lat, fix.lon) if fix.lat is not None and fix.lon is not None else None
         events: list[tuple[datetime, Kind]] = []
+        came = False
         if employee_id is not None:
             local = now.astimezone(ZoneInfo(office.tz))
             day_began = datetime.combine(local.date(), datetime.min.time(), local.tzinfo)
-            since = min(day_began, now - timedelta(seconds=self.runtime.repeat_window_s))
+            came = self.outbox.checked_in_since(employee_id, wire_time(day_began))
+            window = now - timedelta(seconds=self.runtime.repeat_window_s)
             events = [(datetime.fromisoformat(at.replace("Z", "+00:00")), Kind(k))
-                      for at, k in self.outbox.recent(employee_id, wire_time(since))]
+                      for at, k in self.outbox.recent(employee_id, wire_time(window))]
         ctx = Context(now_utc=now, tz=office.tz, inside_office=fence.inside, position=position,
-                      duties=self.runtime.duties, work=self.runtime.work, events=events)
+                      duties=self.runtime.duties, work=self.runtime.work,
+                      checked_in_today=came, events=events)
         return ctx, fix, fence
 
     def claim(self, nip: str, encoding: NDArray[np.floating] | None) -> Claim:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
 from hadir_protocol import topics
-from hadir_protocol.codec import batch_payload, encode
+from hadir_protocol.codec import batch_of_texts, encode
 from hadir_protocol.models import MAX_MESSAGE_BYTES, Ack, Status
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -41,7 +41,7 @@ def chunks(due: list[Pending], most: int, max_bytes: int) -> list[list[Pending]]
     out: list[list[Pending]] = []
     size = 0
     for p in due:
-        n = len(encode(p.payload)) + 1
+        n = len(p.text) + 1
         if out and len(out[-1]) < most and size + n <= max_bytes:
             out[-1].append(p)
             size += n
@@ -188,9 +188,9 @@ class Publisher:
         sent = 0
         for chunk in chunks(due, self.cfg.batch_max, BATCH_BYTES):
             if len(chunk) == 1:
-                payload = encode(chunk[0].payload)
+                payload = chunk[0].text.encode("utf-8")
             else:
-                payload = batch_payload(self.device_id, [p.payload for p in chunk])
+                payload = batch_of_texts(self.device_id, [p.text for p in chunk])
             info = self.client.publish(topics.checkin(self.device_id), payload, qos=1)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 break  # link dropped mid-drain; what was not sent stays due

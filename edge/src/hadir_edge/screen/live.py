@@ -41,6 +41,7 @@ class ScreenState:
 
     state: str = "idle"  # idle | checking | challenge | result | refused | unknown | camera_error
     message: str = TEXT[Status.IDLE]
+    detail: str | None = None  # the second line: late/early, NIP review, offline
     status: str | None = None  # the decision's status when state is result/refused/unknown
     name: str | None = None
     employee_id: str | None = None
@@ -181,12 +182,11 @@ class LiveLoop:
         """Put an attempt's result on the screen for `hold_s`."""
         d = result.decision
         offline = result.recorded and self.online is not None and not self.online.is_set()
-        message = d.message
-        if offline:
-            message += " — " + TEXT[Note.OFFLINE]
+        notes = [*d.notes, *([TEXT[Note.OFFLINE]] if offline else [])]
         state = "result" if d.status in (Status.RECORDED, Status.REPEAT) else "refused"
         self._show(ScreenState(
-            state=state, message=message, status=d.status.value, name=result.name,
+            state=state, message=d.headline, detail="; ".join(notes) or None,
+            status=d.status.value, name=result.name,
             employee_id=d.employee_id, kind=d.kind.value if d.kind else None,
             local_time=d.local_time, method=d.method.value, seq=result.seq,
             saved_offline=offline), hold=True)
