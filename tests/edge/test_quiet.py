@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 from hadir_cloud.db.migrate import upgrade
+from test_cli import write_cfg
 
 BIN = Path(sys.executable).parent
 NIP = "198503122010012003"
@@ -25,20 +26,7 @@ def run(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_kiosk_commands_print_nothing_on_stderr(tmp_path: Path, faces_dir: Path):
-    cfg = tmp_path / "kiosk.toml"
-    cfg.write_text(f"""device_id = "kiosk-senyap-01"
-data_dir = "{tmp_path / 'data'}"
-[camera]
-type = "files"
-paths = ["{faces_dir / 'obama/obama2.jpg'}"]
-[office]
-id = "setda"
-name = "Setda"
-tz = "Asia/Jakarta"
-lat = -3.2452
-lon = 104.6513
-radius_m = 50
-""")
+    cfg = write_cfg(tmp_path, faces_dir / "obama/obama2.jpg")
     helped = run(str(BIN / "hadir-edge"), "--help")
     assert helped.returncode == 0 and helped.stderr == ""
     enrolled = run(str(BIN / "hadir-edge"), "enroll", "--config", str(cfg), "--employee", NIP,
