@@ -40,7 +40,7 @@ bench-ingest: system-deps install ## MQTT → database ingest against its baseli
 bench-tpp: install ## a month of TPP for 10,000 and 100,000 employees
 	$(PY) bench/bench_tpp.py
 
-bench-face: install ## the kiosk's decision time per frame against naive face_recognition
+bench-face: install ## the kiosk's time per frame against naive face_recognition; a face appears → "tercatat"
 	$(PY) bench/bench_face.py
 
 clean:

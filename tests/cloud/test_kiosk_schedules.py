@@ -39,6 +39,8 @@ from hadir_protocol.models import Config, Kind, Office, Thresholds
 from hadir_protocol.signing import load_or_create_private_key, public_key_b64
 from system.harness import wait_until
 
+pytestmark = pytest.mark.slow
+
 WIB = ZoneInfo("Asia/Jakarta")
 SETDA = Office(id="setda", name="Setda", tz="Asia/Jakarta", lat=-3.2452, lon=104.6513,
                radius_m=50)

@@ -30,6 +30,8 @@ from hadir_edge.session import Session
 from hadir_protocol.models import Office
 from system.harness import wait_until
 
+pytestmark = pytest.mark.slow
+
 OFFICE = Office(id="setda", name="Setda", tz="Asia/Jakarta", lat=-3.2452, lon=104.6513,
                 radius_m=50)
 OBAMA, KIT, ALEX = "198503122010012003", "199001012015031001", "199203152019032002"

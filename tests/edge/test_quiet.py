@@ -13,8 +13,11 @@ import sys
 from pathlib import Path
 
 import psycopg
+import pytest
 from hadir_cloud.db.migrate import upgrade
 from test_cli import write_cfg
+
+pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 NIP = "198503122010012003"
