@@ -259,12 +259,17 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
     # each process logs in as its own broker user (the broker uses it as the client id)
     stack.spawn("ingest", [cloud, "ingest"], {**env, **broker_env, **logins.env("ingest")})
     stack.spawn("fleet", [cloud, "fleet"], {**env, **broker_env, **logins.env("fleet")})
+    # each kiosk's signed config: its office, thresholds and the TPP work schedules of its
+    # people (in/out is decided from them); retained, so it reaches the kiosk when it connects
+    cli_env = {**env, **broker_env, **logins.env("cli")}
+    for k in kiosks:
+        run([cloud, "device", "config", k.device_id, "--repeat-window", "0"], cli_env)
     port = free_port()
     env["HADIR_PORTAL_BASE_URL"] = f"http://127.0.0.1:{port}"  # printed in letters' QR codes
     stack.spawn("worker", [cloud, "worker"], env)
     stack.spawn("portal", [cloud, "portal", "--host", "127.0.0.1", "--port", str(port)], env)
     wait_port(port, timeout=30)
-    return {**env, **broker_env, **logins.env("cli")}, port, data_dirs, seeded
+    return cli_env, port, data_dirs, seeded
 
 
 def api_events(port: int, token: str | None) -> list[dict[str, object]]:
@@ -364,8 +369,8 @@ def main() -> int:
             for i, k in enumerate(kiosks):
                 kenv = {**env, "HADIR_EDGE_CONFIG": str(data_dirs[k.device_id] / "hadir-edge.toml")}
                 # the first kiosk runs as on a Pi (camera loop + screen), the other simulated
-                mode = [] if i == 0 else ["--simulate-every", str(args.every)]
-                stack.spawn(k.device_id, [edge, "run", *mode], kenv)
+                mode = ["run"] if i == 0 else ["simulate", "--every", str(args.every)]
+                stack.spawn(k.device_id, [edge, *mode], kenv)
             print(f"\nLayar kiosk {kiosks[0].device_id}: http://127.0.0.1:{screen_ports[0]}/")
             print(f"Portal Hadir: http://127.0.0.1:{port}/  — masuk sebagai admin / {password}")
             print(f"  Kabupaten {seed_regency.REGENCY} contoh ({seeded.people} pegawai, "

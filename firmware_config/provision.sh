@@ -183,6 +183,12 @@ if [ "$SKIP_SYSTEM" -eq 0 ]; then
   [ -d /opt/hadir/venv ] || python3 -m venv --system-site-packages /opt/hadir/venv
   if [ -n "$WHEELS" ]; then
     /opt/hadir/venv/bin/pip install --no-index --find-links "$WHEELS" hadir-edge
+    # dlib built against OpenBLAS (build-dlib-wheel.sh), when given: over dlib-bin's module
+    for blas in "$WHEELS"/dlib-[0-9]*.whl; do
+      [ -e "$blas" ] || continue
+      /opt/hadir/venv/bin/pip install --no-index --no-deps --force-reinstall "$blas"
+      /opt/hadir/venv/bin/python -c 'import dlib; print("dlib BLAS:", dlib.DLIB_USE_BLAS)'
+    done
   fi
   chown -R hadir:hadir /var/lib/hadir
   runuser -u hadir -- env HADIR_EDGE_CONFIG=/etc/hadir/hadir-edge.toml \

@@ -14,12 +14,11 @@ import psycopg
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
 from hadir_cloud.devices.config import publish_config
-from hadir_cloud.devices.domain import parse_schedule
 from hadir_cloud.devices.duties import approved_near, near
 from hadir_cloud.devices.monitor import FleetMonitor
 from hadir_cloud.settings import CloudSettings
 from hadir_devstack import BrokerLogins
-from hadir_edge.rules import DutyApproval, geofence_allows
+from hadir_edge.decision import DutyApproval, geofence_allows
 from hadir_protocol import topics
 from hadir_protocol.models import Config, Office, Thresholds
 from hadir_protocol.signing import (
@@ -82,8 +81,7 @@ def test_an_approved_dinas_luar_reaches_the_kiosk_of_its_place(fresh_db: str, br
         assert monitor.subscribed.wait(10), "the monitor did not subscribe"
         with psycopg.connect(fresh_db) as conn:  # both kiosks configured once, no duty
             for device in ("kiosk-setda", "kiosk-sdn-9"):
-                publish_config(conn, monitor.out, device, parse_schedule(["0-4=07:30-16:00"]),
-                               Thresholds(), [])
+                publish_config(conn, monitor.out, device, thresholds=Thresholds(), duties=[])
         sub.connect("127.0.0.1", broker.port)
         sub.subscribe([(topics.config("kiosk-setda"), 1), (topics.config("kiosk-sdn-9"), 1)])
         sub.loop_start()

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
-from hadir_cloud.devices.domain import FleetError, parse_schedule
+from hadir_cloud.devices.domain import FleetError
 from hadir_cloud.devices.gallery import current_version, deltas_for, enroll, remove, touch
 from hadir_cloud.devices.monitor import FleetMonitor
 from hadir_cloud.privacy.domain import Consent
@@ -39,15 +39,6 @@ def nip(i: int) -> str:
 
 def enc(i: int) -> list[str]:
     return [pack_encoding(np.random.default_rng(i).normal(0, 0.1, 128))]
-
-
-def test_schedule_specs():
-    days = parse_schedule(["0-4=07:30-16:00", "5=07:30-12:00"])
-    assert [(d.weekday, d.start, d.end) for d in days][-2:] == [(4, "07:30", "16:00"),
-                                                                (5, "07:30", "12:00")]
-    for bad in ("7=07:00-08:00", "0-4=16:00-07:30", "senin=07:00-16:00"):
-        with pytest.raises(FleetError):
-            parse_schedule([bad])
 
 
 def test_snapshot_in_chunks_then_deltas_reach_the_same_gallery(fresh_db: str, tmp_path: Path):

@@ -9,6 +9,8 @@ import pytest
 from click.testing import CliRunner
 from hadir_edge.cli import main
 
+NIP = "198503122010012003"
+
 
 def all_commands(group, prefix=()):
     for name, cmd in group.commands.items():
@@ -24,15 +26,16 @@ def test_every_command_has_help():
         assert result.exit_code == 0
 
 
-@pytest.fixture
-def cfg(tmp_path: Path, faces_dir: Path) -> Path:
-    path = tmp_path / "hadir-edge.toml"
+def write_cfg(tmp_path: Path, camera: Path, extra: str = "", name: str = "hadir-edge") -> Path:
+    """A kiosk configuration whose files camera shows `camera`; `extra` is more TOML."""
+    path = tmp_path / f"{name}.toml"
     path.write_text(f"""\
 device_id = "kiosk-cli-01"
 data_dir = "{tmp_path / 'data'}"
 [camera]
 type = "files"
-paths = ["{faces_dir / 'obama/obama2.jpg'}"]
+paths = ["{camera}"]
+fps = 0
 [gps]
 type = "fixed"
 lat = -3.2452
@@ -44,8 +47,15 @@ tz = "Asia/Jakarta"
 lat = -3.2452
 lon = 104.6513
 radius_m = 50
+{extra}
 """)
     return path
+
+
+@pytest.fixture
+def cfg(tmp_path: Path, faces_dir: Path) -> Path:
+    """A simulated kiosk: a still photo in front of a camera, liveness off."""
+    return write_cfg(tmp_path, faces_dir / "obama/obama2.jpg", '[liveness]\nmode = "off"')
 
 
 def test_config_errors_name_the_field(tmp_path: Path):
@@ -62,7 +72,7 @@ def test_enroll_identify_checkin_status(cfg: Path, faces_dir: Path):
     two = r.invoke(main, ["enroll", "--config", str(cfg), "--employee", "198503122010012003",
                           str(faces_dir / "groups/two_people.jpg")])
     assert two.exit_code != 0 and "2 wajah" in two.output
-    ok = r.invoke(main, ["enroll", "--config", str(cfg), "--employee", "198503122010012003",
+    ok = r.invoke(main, ["enroll", "--config", str(cfg), "--employee", NIP,
                          str(faces_dir / "obama/obama1.jpg")])
     assert ok.exit_code == 0, ok.output
     who = r.invoke(main, ["identify", "--config", str(cfg), str(faces_dir / "obama/obama2.jpg")])
@@ -86,3 +96,40 @@ def test_enroll_identify_checkin_status(cfg: Path, faces_dir: Path):
     st = r.invoke(main, ["status", "--config", str(cfg)])
     assert "antrean: 1" in st.output
     assert "konfigurasi: v0" in st.output and "galeri: v0, 1 orang" in st.output
+
+
+def checkin(config: Path) -> tuple[int, dict]:
+    out = CliRunner().invoke(main, ["checkin", "--config", str(config)])
+    return out.exit_code, json.loads(out.output.strip().splitlines()[-1])
+
+
+def test_checkin_goes_through_the_decision_like_the_screen(tmp_path: Path, faces_dir: Path):
+    """Regression: `hadir-edge checkin` skipped the face-size and blur limits and liveness;
+    it now runs the camera's frames through the same session and decision as the screen."""
+    from hadir_devstack.scenes import blink_frames
+    from hadir_edge.outbox import Outbox
+    from PIL import Image
+
+    still = faces_dir / "obama/obama2.jpg"
+    live = write_cfg(tmp_path, still)  # liveness on (the default): a still photo cannot blink
+    r = CliRunner()
+    assert r.invoke(main, ["enroll", "--config", str(live), "--employee", NIP,
+                           str(faces_dir / "obama/obama1.jpg")]).exit_code == 0
+    code, result = checkin(live)
+    assert code == 1 and result["status"] == "not_live", result
+    near = write_cfg(tmp_path, still, "[face]\nmin_face_px = 1000", "besar")
+    code, result = checkin(near)
+    assert code == 1 and result["status"] == "face_too_small", result
+    assert result["message"] == "wajah terlalu kecil, silakan mendekat"
+    box = Outbox(tmp_path / "data" / "outbox.sqlite")
+    assert box.depth() == 0  # nothing was written by the refused attempts
+    walk_up = tmp_path / "walk-up"
+    walk_up.mkdir()
+    for i, frame in enumerate(blink_frames(faces_dir / "obama/obama1.jpg")):
+        Image.fromarray(frame).save(walk_up / f"{i:03d}.png")
+    code, result = checkin(write_cfg(tmp_path, walk_up, "", "berkedip"))
+    assert code == 0 and result["status"] == "recorded" and result["employee_id"] == NIP
+    payload = json.loads(box.db.execute("SELECT payload FROM events").fetchone()[0])
+    assert payload["face"]["liveness_method"] == "blink-dlib5"
+    assert payload["face"]["liveness_passed"] is True
+    box.close()

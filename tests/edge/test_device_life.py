@@ -141,9 +141,12 @@ def test_retained_config_is_applied_persisted_and_never_rolled_back(kiosk):
     cloud.send(topics.config(DEV), cfg(3), retain=True)
     wait(lambda: agent.runtime.version == 3, "config v3 applied")
     assert agent.runtime.repeat_window_s == 120 and agent.runtime.face_distance == 0.45
+    refused = agent.refused
     cloud.send(topics.config(DEV), cfg(2, repeat=5))  # older: ignored
-    cloud.send(topics.config("kiosk-lain"), cfg(9))  # not on this kiosk's topic: never seen
-    time.sleep(0.5)
+    # Regression: this once went to another kiosk's topic, where it could never arrive, so
+    # the test could not fail. Now it comes on this kiosk's topic, made for another kiosk.
+    cloud.send(topics.config(DEV), cfg(9, device="kiosk-lain"))
+    wait(lambda: agent.refused == refused + 1, "the other kiosk's config refused")
     assert agent.runtime.version == 3 and agent.runtime.repeat_window_s == 120
     again = RuntimeConfig(agent.settings)  # a reboot without network keeps it
     assert again.version == 3 and again.repeat_window_s == 120

@@ -24,11 +24,17 @@ KEY = bytes(range(32))
 
 
 def test_files_camera_cycles_and_reports_missing_files(faces_dir: Path, tmp_path: Path):
-    cam = make_camera(FilesCamera(paths=[faces_dir / "obama/obama1.jpg",
-                                         faces_dir / "biden/biden1.jpg"]))
-    a, b, c = cam.capture(), cam.capture(), cam.capture()
+    """Regression: the cycling assertion had become `a ≠ b`, true of any two photos."""
+    obama, biden = faces_dir / "obama/obama1.jpg", faces_dir / "biden/biden1.jpg"
+    cam = make_camera(FilesCamera(paths=[obama, biden], fps=0))
+    a, b, c, d = cam.capture(), cam.capture(), cam.capture(), cam.capture()
     assert a.shape[2] == 3 and a.dtype == np.uint8
-    assert np.array_equal(a, c) and not np.array_equal(a.shape, b.shape) or not np.array_equal(a, b)
+    assert np.array_equal(a, load_rgb(obama)) and np.array_equal(b, load_rgb(biden))
+    assert np.array_equal(c, a) and np.array_equal(d, b)  # in turn, then again from the start
+    once = make_camera(FilesCamera(paths=[obama], loop=False, fps=0))
+    once.capture()
+    with pytest.raises(CameraError, match="no more images"):
+        once.capture()
     with pytest.raises(CameraError, match="not found"):
         make_camera(FilesCamera(paths=[tmp_path / "nope.jpg"]))
     bad = tmp_path / "bad.jpg"

@@ -74,8 +74,18 @@ def test_gpsd_3d_fix_in_ogan_ilir(gpsd_fix):
 
 
 def test_gpsd_without_fix_records_no_fix(gpsd_nofix):
+    """Regression: this passed when gpsd never answered at all (that is 'no fix' too); now
+    gpsd must be heard reporting the receiver's own 'no fix' (mode 1) first."""
     gps = GpsdSource(GpsdConfig(port=gpsd_nofix))
-    time.sleep(1.5)
+    deadline = time.monotonic() + 15
+    poll: dict = {}
+    while time.monotonic() < deadline:
+        poll = gps.poll()
+        if poll.get("active") and poll.get("tpv"):
+            break
+        time.sleep(0.2)
+    assert poll.get("class") == "POLL" and poll.get("active"), f"gpsd never reported: {poll}"
+    assert poll["tpv"][-1].get("mode") == 1  # the receiver is there and says: no fix
     fix = gps.fix()
     assert fix.fix is False and fix.lat is None and fix.lon is None
     fence = geofence(fix, OFFICE)

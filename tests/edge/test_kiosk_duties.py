@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from hadir_cloud.devices.domain import FleetError, parse_duty
+from hadir_edge.bootstrap import make_kiosk
 from hadir_edge.camera.files import load_rgb
 from hadir_edge.config import EdgeSettings
-from hadir_edge.face import FaceStatus
-from hadir_edge.kiosk import Kiosk
+from hadir_edge.decision import Status
+from hadir_edge.liveness.core import LivenessResult
 from hadir_protocol.models import Config, Duty, Office
 
 OFFICE = Office(id="setda", name="Setda", tz="Asia/Jakarta", lat=-3.2452, lon=104.6513,
@@ -27,23 +28,26 @@ def test_duty_from_the_config_topic_opens_the_geofence_for_that_person_only(
         device_id="kiosk-lapangan-01", data_dir=tmp_path, office=OFFICE, repeat_window_s=0,
         camera={"type": "files", "paths": [str(faces_dir / "obama/obama1.jpg")]},
         gps={"type": "fixed", "lat": FIELD[0], "lon": FIELD[1]})
-    kiosk = Kiosk.from_settings(settings)
+    kiosk = make_kiosk(settings)
     frame = load_rgb(faces_dir / "obama/obama1.jpg")
     enc, _ = kiosk.engine.encode_single(frame)
     kiosk.engine.gallery.add(NIP_A, enc, "Obama")
-    kiosk.engine.gallery.add(NIP_B, enc, "Kembaran")  # same face, two ids: pick by verdict below
-    verdict = kiosk.engine.identify(frame)
-    assert verdict.status is FaceStatus.MATCHED
-    assert kiosk.record(verdict, frame).status == "outside_geofence"
+    kiosk.engine.gallery.add(NIP_B, enc, "Kembaran")  # same face, two ids: pick by the sight
+    sight = kiosk.look(frame)
+    assert sight.employee_id in (NIP_A, NIP_B)
+    live = LivenessResult("blink-dlib5", 0.5, True, "berkedip")
+    assert kiosk.attempt(sight, frame, liveness=live).status is Status.OUTSIDE_GEOFENCE
     today = datetime.now(UTC).astimezone(ZoneInfo(OFFICE.tz)).date()
-    duty = Duty(employee_id=verdict.employee_id, day=today, lat=FIELD[0], lon=FIELD[1],
+    duty = Duty(employee_id=sight.employee_id, day=today, lat=FIELD[0], lon=FIELD[1],
                 radius_m=500)
     assert kiosk.runtime.apply(Config(version=1, device_id="kiosk-lapangan-01", office=OFFICE,
                                       duties=[duty]))
-    result = kiosk.record(verdict, frame)
+    result = kiosk.attempt(sight, frame, liveness=live)
     assert result.recorded, result
-    other = NIP_B if verdict.employee_id == NIP_A else NIP_A
-    assert kiosk.record(replace(verdict, employee_id=other), frame).status == "outside_geofence"
+    other = NIP_B if sight.employee_id == NIP_A else NIP_A
+    assert kiosk.attempt(replace(sight, employee_id=other), frame, liveness=live).status \
+        is Status.OUTSIDE_GEOFENCE
+    assert kiosk.outbox.depth() == 1
     kiosk.close()
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hadir_edge.outbox import Outbox
@@ -33,9 +35,14 @@ def ev(seq: int) -> dict:
 
 def test_every_confirmed_event_survives_sigkill(tmp_path: Path):
     db, log = tmp_path / "outbox.sqlite", tmp_path / "confirmed.txt"
-    for _round in range(2):
+    for round_ in range(2):
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(log)])
-        time.sleep(1.5)
+        deadline = time.monotonic() + 60
+        # until the writer has confirmed 20 more events (a fixed sleep once ended before a
+        # loaded machine had started it, and nothing was checked)
+        while (not log.exists() or len(log.read_text().splitlines()) < 20 * (round_ + 1)) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     confirmed = [line.split() for line in log.read_text().splitlines() if line.strip()]
@@ -67,3 +74,34 @@ def test_acks_remove_and_rejections_are_kept(tmp_path: Path):
     # a redelivered ack changes nothing
     assert box.ack([AckItem(event_id=a["event_id"], status=AckStatus.STORED)]) == 0
     assert len(box.recent("198503122010012003", "2026-01-01")) == 2
+
+
+def test_the_outbox_is_migrated_version_by_version(tmp_path: Path):
+    """An outbox of the previous release (version 1: no index on the person's events, no NIP
+    attempts) is brought to the current version in place, its events kept."""
+    from hadir_edge.outbox import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "outbox.sqlite"
+    old = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[0](old)
+    old.execute("PRAGMA user_version = 1")
+    old.execute("INSERT INTO events (seq, event_id, employee_id, kind, captured_at, payload, "
+                "created_at) VALUES (1, 'e1', 'x1234', 'in', '2026-10-05T00:28:00Z', '{}', "
+                "'2026-10-05T00:28:00Z')")
+    old.execute("UPDATE meta SET value = '1' WHERE key = 'last_seq'")
+    old.close()
+    box = Outbox(path)
+    assert box.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    indexes = {r[0] for r in box.db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {"events_person", "acked_person", "nip_attempts_at"} <= indexes
+    assert box.depth() == 1 and box.recent("x1234", "2026-10-05T00:00:00") == [
+        ("2026-10-05T00:28:00Z", "in")]
+    assert box.checked_in_since("x1234", "2026-10-05T00:00:00")
+    assert not box.checked_in_since("x1234", "2026-10-05T00:29:00")
+    assert not box.checked_in_since("someone-else", "2026-10-05T00:00:00")
+    now = datetime(2026, 10, 5, 1, 0, tzinfo=UTC)
+    box.note_nip_attempt("198503122010012003", now)
+    assert box.nip_attempts(now + timedelta(seconds=1), 60, "198503122010012003", 900) == (1, 1)
+    assert box.nip_attempts(now + timedelta(seconds=61), 60, "198503122010012003", 900) == (0, 1)
+    box.close()
+    assert Outbox(path).last_seq() == 1  # opened again: nothing to migrate, nothing lost

@@ -22,7 +22,6 @@ import psycopg
 import pytest
 from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices.config import publish_config
-from hadir_cloud.devices.domain import parse_schedule
 from hadir_cloud.devices.monitor import FleetMonitor
 from hadir_cloud.portal import create_app
 from hadir_cloud.settings import CloudSettings
@@ -155,12 +154,12 @@ def test_register_configure_command_disable_revoke(console):
     kiosk.on_message = lambda _c, _u, m: got.__setitem__(m.topic, m.payload)
     kiosk.subscribe([(topics.config(DEV), 1), (topics.cmd(DEV, "send-logs"), 1)])
 
-    # config: the schedule the kiosk has stays, the form's thresholds are new
+    # config: the form's thresholds are new; the work schedules come from the kiosk's people
     from hadir_cloud.devices.outbound import connect
 
     out = connect(CloudSettings(), "uji-cli")
     with psycopg.connect(db) as conn:
-        publish_config(conn, out, DEV, parse_schedule(["0-4=07:30-16:00"]), Thresholds(), [])
+        publish_config(conn, out, DEV, thresholds=Thresholds())
     out.close()
     wrong = ti.post(f"/kiosk/perangkat/{DEV}/konfigurasi",
                     data={"face_distance": "2", "repeat_window_s": "60", "min_face_px": "80"})
@@ -176,8 +175,7 @@ def test_register_configure_command_disable_revoke(console):
     cfg = Config.model_validate(raw)
     assert (cfg.thresholds.face_distance, cfg.thresholds.repeat_window_s,
             cfg.thresholds.min_face_px) == (0.45, 120, 90)
-    assert [(d.weekday, d.start, d.end) for d in cfg.schedule] == [
-        (d, "07:30", "16:00") for d in range(5)]
+    assert cfg.work_schedules is not None  # from the TPP schedules (tests/cloud/test_kiosk_schedules)
 
     # a command and its reply: the test is the kiosk, answering with its own key
     resp = ti.post(f"/kiosk/perangkat/{DEV}/perintah", data={"nama": "send-logs", "baris": "2"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -16,6 +17,7 @@ from hadir_protocol import (
     SignatureError,
     Status,
     Telemetry,
+    WorkSchedule,
     canonical_bytes,
     fixtures,
     is_nip,
@@ -93,6 +95,56 @@ def test_other_fixtures_parse():
     Telemetry.model_validate(fixtures.load("telemetry"))
     cfg = Config.model_validate(fixtures.load("config"))
     assert cfg.office.radius_m == 50
+    assert cfg.work_schedules.groups["199001012015031001"] == "guru"
+
+
+def test_the_config_of_the_previous_release_still_parses():
+    """A retained config of the weekday-only schedule (before the work schedules) is read, its
+    `schedule` ignored like any unknown field: the kiosk then has no work schedules."""
+    old = {**fixtures.load("config"), "schedule": [{"weekday": 0, "start": "07:30",
+                                                    "end": "16:00"}]}
+    del old["work_schedules"]
+    cfg = Config.model_validate(old)
+    assert cfg.work_schedules.schedules == [] and cfg.work_schedules.hours_for("x", date.today()) \
+        is None
+
+
+def test_the_hours_of_a_day_come_from_the_persons_group_and_the_ramadan_dates():
+    work = Config.model_validate(fixtures.load("config")).work_schedules
+    rina, budi = "198503122010012003", "199001012015031001"
+    monday, friday = date(2026, 10, 5), date(2026, 10, 9)
+    ramadan_friday, ramadan_monday = date(2026, 2, 20), date(2026, 2, 23)
+    assert work.hours_for(rina, monday)[0] == "kantor-2026/normal"
+    ref, hours = work.hours_for(rina, friday)
+    assert ref == "kantor-2026/friday" and hours.end == "16:30"
+    ref, hours = work.hours_for(rina, ramadan_friday)
+    assert ref == "kantor-2026/ramadan_friday" and (hours.start, hours.end) == ("08:00", "15:30")
+    assert work.hours_for(rina, ramadan_monday)[0] == "kantor-2026/ramadan"
+    # a teacher: no Ramadan variant in the guru schedule, Saturday hours of their own
+    assert work.hours_for(budi, ramadan_friday)[0] == "guru-2026/normal"
+    assert work.hours_for(budi, date(2026, 10, 10))[0] == "guru-2026/saturday"
+    # someone not listed takes the office's default group; before any schedule: none
+    assert work.hours_for("197001011990031001", monday)[0] == "kantor-2026/normal"
+    assert work.hours_for(rina, date(2025, 12, 31)) is None
+    assert hours.minutes("end") == 15 * 60 + 30
+
+
+@pytest.mark.parametrize("hours", [
+    {"checkin_open": "06:00", "start": "16:00", "end": "07:30", "checkout_close": "23:00"},
+    {"checkin_open": "06:00", "start": "7:30", "end": "16:00", "checkout_close": "23:00"},
+    {"checkin_open": "06:00", "start": "07:30", "end": "24:00", "checkout_close": "23:00"},
+])
+def test_hours_out_of_order_or_malformed_are_refused(hours):
+    with pytest.raises(ValueError):
+        WorkSchedule(id="x", group="kantor", effective_from=date(2026, 1, 1),
+                     hours={"normal": hours})
+
+
+def test_an_unknown_variant_is_refused():
+    hours = {"checkin_open": "06:00", "start": "07:30", "end": "16:00", "checkout_close": "23:00"}
+    with pytest.raises(ValueError, match="tidak dikenal"):
+        WorkSchedule(id="x", group="kantor", effective_from=date(2026, 1, 1),
+                     hours={"normal": hours, "minggu": hours})
 
 
 def test_batch_split_and_device_mismatch():

@@ -18,14 +18,18 @@ from hadir_cloud.db.migrate import upgrade
 from hadir_cloud.devices import add_device, add_office
 from hadir_cloud.settings import BrokerRole
 from hadir_devstack import BrokerLogins, Mosquitto
+from hadir_edge.bootstrap import make_kiosk
 from hadir_edge.camera.files import load_rgb
 from hadir_edge.config import load
-from hadir_edge.face import FaceStatus
+from hadir_edge.decision import Sight
 from hadir_edge.kiosk import Kiosk
+from hadir_edge.liveness.core import LivenessResult
 from hadir_protocol.signing import load_or_create_private_key, public_key_b64
 
 BIN = Path(sys.executable).parent
 OFFICE = ("setda-uji", "Setda Uji", "Asia/Jakarta", -3.2452, 104.6513, 50.0)
+#: The liveness verdict of the events these tests make without a camera in front of anyone.
+NO_CAMERA = LivenessResult("none", 0.0, True, "system test: events made without a live camera")
 
 
 def wait_until(cond: Callable[[], bool], timeout: float, what: str, step: float = 0.2) -> None:
@@ -80,19 +84,25 @@ class KioskSetup:
     env: dict[str, str]
     kiosk: Kiosk
     frame: np.ndarray
-    verdict: object
+    sight: Sight
     created: list[str] = field(default_factory=list)
 
     def make_events(self, n: int) -> None:
-        """n real check-ins: the person recognised once on a real photo, recorded n times."""
+        """n real check-ins: the person recognised once on a real photo, then n attempts
+        through the kiosk's one decision (repeat window off), each committed."""
         for _ in range(n):
-            result = self.kiosk.record(self.verdict, self.frame)  # type: ignore[arg-type]
+            result = self.kiosk.attempt(self.sight, self.frame, liveness=NO_CAMERA)
             assert result.recorded, result
             self.created.append(str(result.event_id))
 
     def depth(self) -> int:
         """Events still in the outbox."""
         return self.kiosk.outbox.depth()
+
+    def sent(self) -> int:
+        """Events in the outbox that the kiosk service has published at least once."""
+        return int(self.kiosk.outbox.db.execute(
+            "SELECT count(*) FROM events WHERE attempts > 0").fetchone()[0])
 
 
 @dataclass
@@ -137,14 +147,20 @@ class Stack:
         """Environment of an ingest worker."""
         return self.cloud_env("ingest", **extra)
 
-    def start_ingest(self, *, crash_after_commit: bool = False, **extra: str) -> Proc:
+    def start_ingest(self, *, crash_after_commit: bool = False, workers: int = 1,
+                     **extra: str) -> Proc:
         """Start `hadir-cloud ingest` (or, with `crash_after_commit`, the same worker that exits
-        after its first commit and before its acks: `hadir_devstack.crashing_ingest`)."""
+        after its first commit and before its acks: `hadir_devstack.crashing_ingest`); more
+        `workers` share the subscription as in production, each its own broker user."""
         log = self.tmp / "ingest.log"
         before = log.read_text().count("subscribed to") if log.exists() else 0
         argv = ([str(BIN / "python"), "-m", "hadir_devstack.crashing_ingest"]
                 if crash_after_commit else [str(BIN / "hadir-cloud"), "ingest"])
         self.ingest = Proc("ingest", argv, self.ingest_env(**extra), log).start()
+        for n in range(2, workers + 1):
+            env = self.cloud_env("ingest", n, HADIR_INGEST_CLIENT_ID=f"ingest-{n}", **extra)
+            self.runners[f"ingest-{n}"] = Proc(f"ingest-{n}", argv, env,
+                                               self.tmp / f"ingest-{n}.log").start()
         if self.broker.proc is not None:  # with the broker up, wait for the subscription
             wait_until(lambda: log.read_text().count("subscribed to") > before, 30,
                        "the ingest to subscribe")
@@ -153,7 +169,7 @@ class Stack:
     def add_kiosk(self, device_id: str, photo: Path, employee: str, *, batch_max: int = 20,
                   window: int = 2, ack_timeout_s: float = 5.0, camera: Path | None = None,
                   repeat_window_s: int = 0, tables: str = "", name: str | None = None,
-                  top: str = "") -> KioskSetup:
+                  top: str = "", camera_fps: float = 15.0) -> KioskSetup:
         """Configure, key, register and enroll a kiosk; recognise the person once.
 
         `camera` (default: the photo) is what the files camera shows; `tables` is
@@ -181,6 +197,7 @@ port = {self.broker.port}
 [camera]
 type = "files"
 paths = ["{camera or photo}"]
+fps = {camera_fps}
 [gps]
 type = "fixed"
 lat = {OFFICE[3] + 0.0001}
@@ -202,22 +219,25 @@ ack_timeout_s = {ack_timeout_s}
         key = load_or_create_private_key(data / "device_key.pem")
         with psycopg.connect(self.db_url, autocommit=True) as conn:
             add_device(conn, device_id, public_key_b64(key), OFFICE[0])
-        kiosk = Kiosk.from_settings(settings)
+        kiosk = make_kiosk(settings)
         frame = load_rgb(photo)
         enc, faces = kiosk.engine.encode_single(frame)
         assert enc is not None, f"{photo}: {faces} faces"
         kiosk.engine.gallery.add(employee, enc, name)
-        verdict = kiosk.engine.identify(frame)
-        assert verdict.status is FaceStatus.MATCHED and verdict.employee_id == employee
+        sight = kiosk.look(frame)
+        assert sight.employee_id == employee, sight
         env = {**os.environ, "HADIR_EDGE_CONFIG": str(cfg)}
-        setup = KioskSetup(device_id, cfg, data, env, kiosk, frame, verdict)
+        setup = KioskSetup(device_id, cfg, data, env, kiosk, frame, sight)
         self.kiosks[device_id] = setup
         return setup
 
-    def start_kiosk(self, device_id: str, *args: str, headless: bool = True) -> Proc:
-        """Start `hadir-edge run` for a kiosk (headless: its publisher and device life only)."""
+    def start_kiosk(self, device_id: str, *args: str, headless: bool = True,
+                    command: str = "run") -> Proc:
+        """Start `hadir-edge run` for a kiosk (headless: its publisher and device life only), or
+        another `hadir-edge` command (`simulate`) with `args`."""
         k = self.kiosks[device_id]
-        cmd = [str(BIN / "hadir-edge"), "run", *(["--headless"] if headless else []), *args]
+        cmd = [str(BIN / "hadir-edge"), command,
+               *(["--headless"] if headless and command == "run" else []), *args]
         runner = Proc(device_id, cmd, k.env,
                       self.tmp / f"{device_id}.log").start()
         self.runners[device_id] = runner
@@ -254,6 +274,11 @@ ack_timeout_s = {ack_timeout_s}
             depths = {d: k.depth() for d, k in self.kiosks.items()}
             raise AssertionError(f"{err}; outbox depths {depths}, stored {self.stored()[:2]}"
                                  ) from None
+
+    def log(self, device_id: str) -> str:
+        """What a kiosk service has logged so far."""
+        path = self.tmp / f"{device_id}.log"
+        return path.read_text() if path.exists() else ""
 
     def close(self) -> None:
         """Stop every process."""

@@ -18,13 +18,14 @@ import pytest
 from hadir_edge.face import Gallery, load_or_create_gallery_key
 from hadir_edge.identity import DeviceIdentity
 
-from .harness import BIN, Proc, Stack, wait_until
+from .harness import BIN, OFFICE, Proc, Stack, wait_until
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
 NIP_A = "198503122010012003"
 NIP_B = "199001012015031001"
 DEV = "kiosk-hidup"
+JADWAL = Path(__file__).resolve().parents[2] / "cloud/src/hadir_cloud/rulesets/jadwal_2026.toml"
 
 
 def cloud(stack: Stack, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -42,7 +43,9 @@ def db_one(stack: Stack, sql: str, *params: object):  # type: ignore[no-untyped-
 
 
 def test_gallery_config_commands_and_key_rotation(stack: Stack, photo: Path, photo2: Path):
-    k = stack.add_kiosk(DEV, photo, NIP_A, top="telemetry_interval_s = 1")
+    # its camera (for `hadir-edge checkin` below) shows a still photo: liveness off
+    k = stack.add_kiosk(DEV, photo, NIP_A,
+                        top='telemetry_interval_s = 1\nliveness = { mode = "off" }')
     stack.start_ingest()
     fleet = Proc("fleet", [str(BIN / "hadir-cloud"), "fleet"], stack.cloud_env("fleet"),
                  stack.tmp / "fleet.log").start()
@@ -83,15 +86,22 @@ def test_gallery_config_commands_and_key_rotation(stack: Stack, photo: Path, pho
         wait_until(lambda: Gallery(k.data_dir / "gallery", key).employees() == {NIP_A}, 60,
                    "the removal to reach the kiosk")
 
-        # config: applied and persisted by the kiosk
-        out = cloud(stack, "device", "config", DEV, "--schedule", "0-4=07:30-16:00",
-                    "--schedule", "5=07:30-12:00", "--repeat-window", "0").stdout
-        assert "konfigurasi v1" in out
+        # config: applied and persisted by the kiosk, with the TPP work schedules of its people
+        cloud(stack, "tpp", "load-schedules", str(JADWAL))
+        with psycopg.connect(stack.db_url, autocommit=True) as conn:
+            conn.execute("INSERT INTO units (id, name, regency) VALUES ('setda', 'Setda', 'Uji')")
+            conn.execute("INSERT INTO employees VALUES (%s, 'Barack Obama', 'setda', 'ASN', '9', "
+                         "'kantor', '2020-01-01', NULL, %s)", (NIP_A, OFFICE[0]))
+        out = cloud(stack, "device", "config", DEV, "--repeat-window", "0").stdout
+        assert "konfigurasi v1" in out and "1 jadwal, 1 pegawai, grup bawaan kantor" in out
         wait_until(lambda: (k.data_dir / "config.json").exists(), 30, "config persisted")
         saved = json.loads((k.data_dir / "config.json").read_text())
         assert saved["version"] == 1 and saved["thresholds"]["repeat_window_s"] == 0
-        assert [d["weekday"] for d in saved["schedule"]] == [0, 1, 2, 3, 4, 5]
-        assert cloud(stack, "device", "config", DEV, "--schedule", "7=07:00-08:00",
+        work = saved["work_schedules"]
+        assert work["groups"] == {NIP_A: "kantor"} and work["default_group"] == "kantor"
+        assert [s["id"] for s in work["schedules"]] == ["kantor-2026"]
+        # the weekday-only schedule of the previous release is gone
+        assert cloud(stack, "device", "config", DEV, "--schedule", "0-4=07:30-16:00",
                      check=False).returncode != 0
 
         # commands with replies

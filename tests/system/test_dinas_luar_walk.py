@@ -74,7 +74,7 @@ def test_dinas_luar_approved_in_the_portal_lets_her_check_in_at_the_kiosk_there(
     try:
         wait_until(lambda: "subscribed to" in (stack.tmp / "fleet.log").read_text(), 30,
                    "the fleet monitor to subscribe")
-        _cloud(stack, "device", "config", DEV, "--schedule", "0-6=00:00-23:59")
+        _cloud(stack, "device", "config", DEV)
         stack.start_kiosk(DEV)
         wait_until(lambda: (k.data_dir / "config.json").exists(), 60, "the kiosk's first config")
         before = _checkin(stack)

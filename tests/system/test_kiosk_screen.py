@@ -15,6 +15,7 @@ import paho.mqtt.client as mqtt
 import psycopg
 import pytest
 from hadir_devstack import free_port
+from hadir_devstack.scenes import Stage, blink_frames, still_frames
 from hadir_protocol import topics
 from hadir_protocol.codec import encode
 from hadir_protocol.models import Config, Office, Thresholds
@@ -22,7 +23,6 @@ from hadir_protocol.signing import load_private_key, sign
 from paho.mqtt.enums import CallbackAPIVersion
 
 from .harness import OFFICE, Stack, wait_until
-from .scenes import Stage, blink_frames, still_frames
 
 pytestmark = [pytest.mark.system, pytest.mark.browser, pytest.mark.slow]
 
@@ -55,7 +55,8 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     stage.add("nobody", still_frames(None))
     stage.add("obama", blink_frames(faces_dir / "obama/obama1.jpg"))
     stage.add("kit", blink_frames(faces_dir / "kit_harington/kit1.jpg"))
-    stage.add("stranger", still_frames(faces_dir / "biden/biden1.jpg"))
+    stage.add("stranger", blink_frames(faces_dir / "biden/biden1.jpg"))
+    stage.add("printed", still_frames(faces_dir / "biden/biden1.jpg"))
     stage.show("nobody")
     port = free_port()
     k = stack.add_kiosk("kiosk-layar", faces_dir / "obama/obama1.jpg", NIP_A,
@@ -71,6 +72,7 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     page.goto(f"http://127.0.0.1:{port}/")
     body = page.locator("body")
     message = page.locator("#message")
+    detail = page.locator("#detail")
 
     def see(status: str, timeout: float = 30_000) -> None:
         try:
@@ -93,18 +95,32 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     stage.show("obama")
     see("repeat")
     assert message.inner_text() == "sudah tercatat"
-    # 3. unknown face, then the NIP fallback with the photo of the moment
+    # 3. unknown face, then the NIP fallback: a live face, the photo of the moment, for review
+    def type_nip(nip: str) -> None:
+        page.click("#nip-open")
+        for digit in nip:
+            page.click(f"#keys button:text-is('{digit}')")
+        page.click("#nip-submit")
+
     stage.show("nobody")
     page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=30_000)
     stage.show("stranger")
     see("unknown")
     assert message.inner_text() == "wajah tidak dikenali"
-    page.click("#nip-open")
-    for digit in NIP_STRANGER:
-        page.click(f"#keys button:text-is('{digit}')")
-    page.click("#nip-submit")
+    page.screenshot(path=str(tmp_path / "kiosk-unknown.png"))
+    type_nip(NIP_STRANGER)
     see("recorded")
-    assert "NIP + foto" in message.inner_text()
+    assert "tercatat" in message.inner_text()
+    assert "menunggu diperiksa atasan" in detail.inner_text()
+    page.screenshot(path=str(tmp_path / "kiosk-nip.png"))
+    # 3b. a printed photo held up to the keypad: asked to blink or turn, cannot, refused
+    stage.show("nobody")
+    page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=30_000)
+    stage.show("printed")
+    see("unknown")
+    type_nip(NIP_STRANGER)
+    see("not_live")
+    assert message.inner_text() == "verifikasi wajah hidup gagal"
     # 4. the cloud moves the office 5 km away (retained config): "di luar area kantor"
     publish_config(stack, "kiosk-layar", 1, OFFICE[3] + 0.045, OFFICE[4])
     page.wait_for_function(
@@ -127,7 +143,8 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=30_000)
     stage.show("kit")
     see("recorded")
-    assert "jaringan terputus, data tersimpan" in message.inner_text()
+    assert "tercatat" in message.inner_text()
+    assert "jaringan terputus, data tersimpan" in detail.inner_text()
     assert page.locator("#name").inner_text() == "Kit Harington"
     page.wait_for_function(
         "() => Number(document.querySelector('#it-status').dataset.depth) >= 1", timeout=10_000)

@@ -7,7 +7,6 @@ and checks that seq has no gaps and that nothing is stored twice.
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -30,9 +29,12 @@ def test_offline_kiosk_reconnects_and_drains(stack: Stack, photo: Path, photo2: 
     stack.start_kiosk("kiosk-b")
     a.make_events(60)
     b.make_events(40)
-    time.sleep(2)
-    assert stack.stored()[0] == 0
-    assert a.depth() == 60 and b.depth() == 40
+    # Regression: this once slept and checked that nothing was stored, which no broker-less
+    # stack could fail. Now the running services must have tried the link and kept everything.
+    wait_until(lambda: all("unreachable" in stack.log(d) for d in ("kiosk-a", "kiosk-b")), 30,
+               "both kiosk services to find the broker down")
+    assert all(r.alive() for r in stack.runners.values())
+    assert a.depth() == 60 and b.depth() == 40 and a.sent() == b.sent() == 0
     stack.broker.start()
     stack.wait_drained()
     stack.assert_nothing_lost()
@@ -94,7 +96,11 @@ def test_database_down_for_a_while(tmp_path: Path, broker, photo: Path):
             stack.wait_drained()
             pg.stop_server()
             k.make_events(50)
-            time.sleep(3)
+            # the publisher's whole window (2 messages of 20) out while the database is down ...
+            wait_until(lambda: k.sent() == 40, 30, "the kiosk to publish a window of events")
+            # ... and the ingest, having read them, has acked none of them
+            wait_until(lambda: "database unavailable" in (stack.tmp / "ingest.log").read_text(), 30,
+                       "the ingest to notice the database is down")
             assert k.depth() == 50, "acks must not come while the database is down"
             assert stack.ingest and stack.ingest.alive(), "the ingest must survive"
             pg.start_server()

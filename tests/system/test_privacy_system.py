@@ -144,7 +144,7 @@ def test_an_erased_person_is_recognised_by_no_kiosk_and_no_log_holds_faces_or_se
                                                         sealed[2]))
         assert [_rows_holding(stack.db_url, e[:40]) for e in kit_encodings] == [[]]  # sealed
         for dev in kiosks:
-            stack.start_kiosk(dev, "--simulate-every", "2", headless=False)
+            stack.start_kiosk(dev, "--every", "2", command="simulate")
 
         # both kiosks hold the gallery (B after its key came from the cloud) and recognise Kit
         def held(dev: str) -> bool:

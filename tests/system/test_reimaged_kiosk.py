@@ -8,8 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from hadir_cloud.devices import add_device
+from hadir_edge.bootstrap import make_kiosk
 from hadir_edge.config import load
-from hadir_edge.kiosk import Kiosk
 from hadir_protocol.signing import load_private_key, public_key_b64
 
 from .harness import BIN, OFFICE, Stack, wait_until
@@ -29,7 +29,7 @@ def test_checkins_signed_with_an_unregistered_key_are_held_not_lost(stack: Stack
     # the SD card is re-imaged: a new key is made at first boot; the cloud still has the old one
     k.kiosk.close()
     (k.data_dir / "device_key.pem").unlink()
-    k.kiosk = Kiosk.from_settings(load(k.config))
+    k.kiosk = make_kiosk(load(k.config))
     new_pub = public_key_b64(load_private_key(k.data_dir / "device_key.pem"))
     assert new_pub != old_pub
     k.make_events(3)

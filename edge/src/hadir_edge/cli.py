@@ -7,7 +7,7 @@ import logging
 import signal
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -32,14 +32,13 @@ def _settings(config_path: Path | None) -> EdgeSettings:
 
 
 def _engine(settings: EdgeSettings):  # type: ignore[no-untyped-def]
-    from .face import FaceEngine, GalleryError, open_gallery
+    from .bootstrap import make_engine
+    from .face import GalleryError, open_gallery
 
     try:
-        gallery = open_gallery(settings)
+        return make_engine(settings, open_gallery(settings))
     except GalleryError as err:
         raise click.ClickException(str(err)) from err
-    return FaceEngine(gallery, settings.face.threshold, settings.face.upsample,
-                      settings.face.num_jitters)
 
 
 @click.group()
@@ -143,15 +142,27 @@ def identify(config_path: Path | None, photo: Path) -> None:
 @config_option
 @click.option("--kind", type=click.Choice(["in", "out"]), help="Force in or out.")
 def checkin(config_path: Path | None, kind: str | None) -> None:
-    """One check-in from the configured camera, committed to the outbox (JSON line out)."""
-    from .kiosk import Kiosk
+    """One check-in from the configured camera, decided like at the screen (quality, face,
+    liveness over the frames, geofence, schedule) and committed to the outbox (JSON line out)."""
+    from itertools import repeat
 
-    kiosk = Kiosk.from_settings(_settings(config_path))
+    from .bootstrap import make_kiosk
+    from .face import GalleryError
+    from .session import Session
+
+    s = _settings(config_path)
     try:
-        result = kiosk.check_in(Kind(kind) if kind else None)
+        kiosk = make_kiosk(s)
+    except GalleryError as err:
+        raise click.ClickException(str(err)) from err
+    try:
+        session = Session(kiosk, s.liveness)
+        frames = (kiosk.camera.capture() for _ in repeat(None))
+        result = session.until_final(frames, session.frames_for_one_attempt(),
+                                     Kind(kind) if kind else None)
     finally:
         kiosk.close()
-    click.echo(json.dumps(result.__dict__, ensure_ascii=False))
+    click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     if not result.recorded:
         sys.exit(1)
 
@@ -192,119 +203,42 @@ def _log_to_file(path: Path) -> None:
     logging.getLogger().addHandler(handler)
 
 
-def _open_gallery_or_start_empty(settings: EdgeSettings):  # type: ignore[no-untyped-def]
-    """The gallery; an unreadable one is kept aside and the kiosk starts empty (cloud resends)."""
-    from .face import GalleryError, open_gallery
-
-    try:
-        return open_gallery(settings)
-    except GalleryError as err:
-        bad = settings.data_dir / f"gallery.enc.bad-{int(__import__('time').time())}"
-        (settings.data_dir / "gallery.enc").replace(bad)
-        logger.error("%s; kept as %s, starting with an empty gallery", err, bad)
-        return open_gallery(settings)
-
-
 @main.command()
 @config_option
 @click.option("--headless", is_flag=True,
               help="No camera and no screen: drain the outbox and keep the device life only.")
-@click.option("--simulate-every", type=float, default=0.0,
-              help="No screen; check in from the camera every N seconds (simulated kiosks).")
-@click.option("--time-scale", type=float, default=1.0, hidden=True,
-              help="Simulation: kiosk time runs this many times faster than real time.")
-@click.option("--sim-start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]), hidden=True,
-              help="Simulation: kiosk time starts here (ISO with offset).")
-@click.option("--sim-until", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]), hidden=True,
-              help="Simulation: no more simulated check-ins after this kiosk time.")
-def run(config_path: Path | None, headless: bool, simulate_every: float, time_scale: float,
-        sim_start: datetime | None, sim_until: datetime | None) -> None:
+def run(config_path: Path | None, headless: bool) -> None:
     """The kiosk service: camera loop and screen, outbox drain, telemetry, config, commands."""
-    import time
-
-    from .device import DeviceAgent
-    from .face import FaceEngine
-    from .identity import DeviceIdentity
-    from .outbox import Outbox
-    from .publisher import Publisher
-    from .runtime import RuntimeConfig
-    from .sdnotify import Notifier
+    from .bootstrap import build_service
 
     s = _settings(config_path)
     _log_to_file(s.log_path())
-    identity = DeviceIdentity(s.data_dir)
-    outbox = Outbox(s.data_dir / "outbox.sqlite")
-    runtime = RuntimeConfig(s)
-    gallery = _open_gallery_or_start_empty(s)
-    pub = Publisher(s.device_id, outbox, s.broker, s.publisher)
-    t0, real0 = time.monotonic(), datetime.now(UTC)
-    start = sim_start.astimezone(UTC) if sim_start else real0
-
-    def now() -> datetime:
-        return start + timedelta(seconds=(time.monotonic() - t0) * time_scale)
-
-    kiosk = loop = screen = None
-    if not headless:
-        from .camera.factory import make_camera
-        from .gps import make_gps
-        from .kiosk import Kiosk
-
-        engine = FaceEngine(gallery, runtime.face_distance, s.face.upsample, s.face.num_jitters)
-        kiosk = Kiosk(s, make_camera(s.camera), engine, make_gps(s.gps), outbox, runtime,
-                      identity, now=now)
-        if simulate_every <= 0:
-            from .screen.app import ScreenServer, create_screen_app
-            from .screen.live import LiveLoop
-
-            loop = LiveLoop(kiosk, s.liveness, s.screen.result_hold_s, pub.connected)
-            screen = ScreenServer(create_screen_app(kiosk, loop, pub.connected),
-                                  s.screen.host, s.screen.port)
-    gps = kiosk.gps if kiosk else None
-    agent = DeviceAgent(s, pub, outbox, gallery, runtime, identity,
-                        gps_fix=(lambda: gps.fix()) if gps else (lambda: None),
-                        camera_state=(lambda: loop.camera_state) if loop else (lambda: None))
+    service = build_service(s, headless=headless)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    notify = Notifier()
-    pub.start()
-    if loop and screen:
-        loop.start()
-        screen.start()
-    notify.ready(f"antrean {outbox.depth()}")
-    tick = min(notify.watchdog_interval_s() or 5.0, 5.0)
-    if simulate_every > 0:
-        tick = min(tick, simulate_every)
-    beat_every = s.telemetry_interval_s / time_scale
-    next_checkin = next_beat = 0.0
-    while not stop.is_set():
-        mono = time.monotonic()
-        if kiosk is not None and simulate_every > 0 and mono >= next_checkin:
-            if sim_until is not None and now() >= sim_until:
-                logger.info("simulation over at %s; draining only", now().isoformat())
-                simulate_every = float("inf")  # no more check-ins; the service goes on
-            else:
-                result = kiosk.check_in()
-                logger.info("simulated check-in: %s %s", result.status, result.message)
-            next_checkin = mono + simulate_every
-        if mono >= next_beat:
-            agent.heartbeat()
-            next_beat = mono + beat_every
-        pub.wake.set()
-        if (loop is None or loop.alive()) and pub.alive():
-            notify.watchdog()  # a hung camera or MQTT loop lets the watchdog lapse: restart
-        else:
-            logger.error("the %s is stuck; not feeding the watchdog",
-                         "MQTT loop" if not pub.alive() else "camera loop")
-        notify.status(f"antrean {outbox.depth()}, "
-                      f"{'terhubung' if pub.connected.is_set() else 'jaringan terputus'}")
-        stop.wait(max(0.0, min(tick, next_beat - time.monotonic(),
-                               (next_checkin - time.monotonic()) if simulate_every > 0 else tick)))
-    notify.stopping()
-    if loop and screen:
-        screen.stop()
-        loop.stop()
-    pub.stop()
-    if kiosk:
-        kiosk.camera.close()
-    outbox.close()
+    service.serve(stop)
+
+
+@main.command()
+@config_option
+@click.option("--every", type=float, default=20.0, show_default=True,
+              help="Real seconds between simulated walk-ups.")
+@click.option("--time-scale", type=float, default=1.0, show_default=True,
+              help="Kiosk time runs this many times faster than real time (0: only --step).")
+@click.option("--step", "step_s", type=float, default=0.0, show_default=True,
+              help="Kiosk time jumps this many seconds at every walk-up.")
+@click.option("--start", "sim_start", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]),
+              help="Kiosk time starts here (ISO with offset; default: now).")
+@click.option("--until", "sim_until", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]),
+              help="No more walk-ups after this kiosk time (the service goes on draining).")
+@click.option("--count", type=int, help="No more walk-ups after this many check-ins.")
+def simulate(config_path: Path | None, every: float, time_scale: float, step_s: float,
+             sim_start: datetime | None, sim_until: datetime | None, count: int | None) -> None:
+    """A simulated kiosk (demos, tests): the service without a screen, someone walking up to
+    its camera every few seconds, each decided like at a real kiosk."""
+    from . import simulator
+
+    s = _settings(config_path)
+    _log_to_file(s.log_path())
+    simulator.run(s, every, time_scale, sim_start, sim_until, count, step_s)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -61,7 +62,21 @@ def _run(cmd: list[str]) -> str | None:
     return out.stdout if out.returncode == 0 else None
 
 
+#: how long an answer of chrony or timedatectl is used (asking takes a process per check-in)
+SOURCE_TTL_S = 30.0
+_source_cache: tuple[float, tuple[ClockSource, str]] | None = None
+
+
 def system_clock_source() -> tuple[ClockSource, str]:
+    """The time service's answer, asked at most every `SOURCE_TTL_S` seconds."""
+    global _source_cache
+    mono = time.monotonic()
+    if _source_cache is None or mono - _source_cache[0] > SOURCE_TTL_S:
+        _source_cache = (mono, ask_clock_source())
+    return _source_cache[1]
+
+
+def ask_clock_source() -> tuple[ClockSource, str]:
     """Ask chrony, then systemd-timesyncd; without either the clock is only local."""
     tracking = _run(["chronyc", "-c", "tracking"])
     if tracking:

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from hadir_protocol.models import Office, ScheduleDay
+from hadir_protocol.models import Office, WorkSchedules
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -140,6 +140,18 @@ class LivenessConfig(_Cfg):
     challenge_frames: int = Field(30, ge=5, le=200, description="frames allowed for a challenge")
 
 
+class NipConfig(_Cfg):
+    """The NIP fallback for a face the kiosk does not recognise (always with liveness)."""
+
+    kiosk_attempts: int = Field(5, ge=1, description="NIP attempts allowed on this kiosk "
+                                "within kiosk_window_s; more are refused")
+    kiosk_window_s: int = Field(60, ge=1, description="the kiosk-wide attempts' window")
+    attempts: int = Field(3, ge=1, description="attempts allowed for one NIP within window_s")
+    window_s: int = Field(900, ge=1, description="one NIP's attempts' window")
+    max_distance: float = Field(0.7, gt=0, le=2, description="refuse a face farther than this "
+                                "from the photos enrolled for the NIP typed")
+
+
 class ScreenConfig(_Cfg):
     """The kiosk's local web screen (Chromium in kiosk mode shows it)."""
 
@@ -158,6 +170,9 @@ class PublisherConfig(_Cfg):
                                 "verify it yet) is sent again after this, doubling each time")
     held_retry_max_s: float = Field(900.0, gt=0, description="longest wait between resends "
                                     "of a held event")
+    reconnect_max_s: float = Field(2.0, ge=0.5, le=120, description="longest wait between "
+                                   "attempts to reach the broker (the drain starts within this "
+                                   "of the link returning)")
 
 
 class EdgeSettings(BaseSettings):
@@ -173,11 +188,14 @@ class EdgeSettings(BaseSettings):
     gps: GpsConfig = Field(default_factory=NoGps, description="GPS backend")
     face: FaceConfig = Field(default_factory=FaceConfig, description="face engine")
     office: Office = Field(description="the office this kiosk stands in")
-    schedule: list[ScheduleDay] = Field(default_factory=list, description="working hours")
+    work_schedules: WorkSchedules = Field(
+        default_factory=WorkSchedules, description="work schedules until the cloud sends its "
+        "own (the same shape as the config topic's); without any: in before noon, out after")
     publisher: PublisherConfig = Field(default_factory=PublisherConfig, description="drain")
     repeat_window_s: int = Field(300, ge=0, description="a second event of the same kind "
                                  "within this many seconds is 'sudah tercatat' (0: off)")
     liveness: LivenessConfig = Field(default_factory=LivenessConfig, description="liveness")
+    nip: NipConfig = Field(default_factory=NipConfig, description="the NIP fallback")
     screen: ScreenConfig = Field(default_factory=ScreenConfig, description="kiosk screen")
     telemetry_interval_s: float = Field(60.0, gt=0, description="heartbeat period")
     cloud_public_key: str | None = Field(

@@ -23,6 +23,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from hadir_protocol import topics
 from hadir_protocol.codec import encode
+from hadir_protocol.files import write_durably
 from hadir_protocol.models import (
     Command,
     CommandName,
@@ -142,6 +143,7 @@ class DeviceAgent:
         try:
             self.runtime.apply(Config.model_validate(raw))
         except (ValidationError, ConfigMismatch) as err:
+            self.refused += 1
             logger.error("config refused: %s", err)
 
     def on_gallery(self, msg: mqtt.MQTTMessage) -> None:
@@ -183,9 +185,7 @@ class DeviceAgent:
                 self._replies[cmd.correlation_id] = reply
                 while len(self._replies) > REPLY_CACHE:
                     self._replies.popitem(last=False)
-                tmp = self._replies_path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(self._replies))
-                os.replace(tmp, self._replies_path)
+                write_durably(self._replies_path, json.dumps(self._replies))
         self.pub.client.publish(topics.reply(self.device_id, name), encode(reply), qos=1)
 
     def _run(self, name: str, cmd: Command) -> dict[str, Any]:

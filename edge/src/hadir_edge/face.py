@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hadir_protocol import gallery_key
 from hadir_protocol.codec import unpack_encoding
+from hadir_protocol.files import write_durably
 from hadir_protocol.models import GalleryDelta
 from numpy.typing import NDArray
 
@@ -81,11 +82,8 @@ def load_or_create_gallery_key(path: Path) -> bytes:
         if len(key) != 32:
             raise GalleryError(f"{path}: a gallery key is 64 hex characters")
         return key
-    path.parent.mkdir(parents=True, exist_ok=True)
     key = AESGCM.generate_key(bit_length=256)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key.hex() + "\n")
+    write_durably(path, key.hex() + "\n", 0o600)
     return key
 
 
@@ -178,13 +176,7 @@ class Gallery:
         np.savez(buf, encodings=self.encodings, header=np.frombuffer(header, np.uint8))
         nonce = os.urandom(12)
         blob = MAGIC + nonce + self._aead.encrypt(nonce, buf.getvalue(), AAD)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".enc.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(blob)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        write_durably(self.path, blob, 0o600)
 
     def _changed(self) -> None:
         self.index = GalleryIndex(self.encodings, self.labels)
@@ -262,9 +254,9 @@ class FaceEngine:
 
     def __init__(self, gallery: Gallery, threshold: float = 0.5, upsample: int = 0,
                  num_jitters: int = 1):
-        import face_recognition  # imported here: the engine's adapter owns its library
+        from .engine import face_recognition  # the engine's library, imported inside its adapter
 
-        self._fr = face_recognition
+        self._fr = face_recognition()
         self.gallery = gallery
         self.threshold = threshold
         self.upsample = upsample

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hadir_protocol.files import fsync_dir
 from hadir_protocol.signing import (
     load_or_create_private_key,
     load_private_key,
@@ -117,7 +118,7 @@ class DeviceIdentity:
         """Step (2): rename the pending key over the current one, durably."""
         key = load_private_key(self.pending_path)
         os.replace(self.pending_path, self.path)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
         return key
 
     @property
@@ -160,12 +161,3 @@ def _load(path: Path) -> Ed25519PrivateKey | None:
         return load_private_key(path)
     except FileNotFoundError:
         return None
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make renames inside the directory `path` survive a power cut."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -1,9 +1,11 @@
-"""The kiosk's composition root: the only place that picks adapters from configuration.
+"""The kiosk's facts and commits: around the one decision (`decision.decide`).
 
-`check_in()` takes a frame, recognises the person, reads the GPS and the
-clock, applies the kiosk's rules, and commits the signed event to the outbox
-before it answers — so "tercatat" is never said about an event that a power
-cut could lose.
+`Kiosk.attempt` gathers what the decision needs besides the camera's facts (the clock, the
+GPS fix and geofence, approved duties, the work schedules, the person's events of today),
+calls `decide`, and — only when the decision says so — signs the event and commits it to
+the outbox before it answers, so "tercatat" is never said about an event that a power cut
+could lose. The NIP fallback's facts (`Kiosk.claim`: distances to the person claimed and to
+everyone else, the attempts made lately) are gathered here too.
 """
 
 from __future__ import annotations
@@ -11,59 +13,68 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from hadir_protocol.codec import uuid7
-from hadir_protocol.identifiers import nip_problem
-from hadir_protocol.models import CheckIn, FaceVerdict, Kind, Method
+from hadir_protocol.models import CheckIn, FaceVerdict, Geofence, GpsFix, Kind, Method
 from numpy.typing import NDArray
 from PIL import Image
 
-from . import clock, rules
+from . import clock
 from .camera.base import Camera
-from .camera.factory import make_camera
 from .config import EdgeSettings
-from .face import FaceEngine, FaceStatus, Verdict, open_gallery
-from .gps import Gps, geofence, make_gps
+from .decision import Claim, Context, Decision, Policy, Sight, Status, decide
+from .face import MODEL, FaceEngine
+from .gps import Gps, geofence
 from .identity import DeviceIdentity
 from .liveness.core import LivenessResult
 from .outbox import Outbox
 from .runtime import RuntimeConfig
+from .tracking import sharpness
 
 logger = logging.getLogger(__name__)
 
-MESSAGES = {
-    FaceStatus.NO_FACE: "wajah tidak terlihat",
-    FaceStatus.MULTIPLE_FACES: "lebih dari satu wajah",
-    FaceStatus.UNKNOWN: "wajah tidak dikenali",
-}
+#: a GPS fix is asked for at most this often (the decision runs on every frame)
+FIX_MAX_AGE_S = 1.0
 
 
 @dataclass(frozen=True)
 class Result:
-    """What the screen shows after a check-in attempt."""
+    """What came of an attempt: the decision, and the event when one was committed."""
 
-    # recorded | repeat | no_face | multiple_faces | unknown | outside_geofence | not_live
-    # | too_small | blurred | invalid_nip
-    status: str
-    message: str
-    employee_id: str | None = None
-    kind: str | None = None
-    local_time: str | None = None
+    decision: Decision
+    name: str | None = None
     event_id: str | None = None
     seq: int | None = None
-    distance: float | None = None
-    name: str | None = None
-    method: str | None = None
+
+    @property
+    def status(self) -> Status:
+        """The decision's status."""
+        return self.decision.status
+
+    @property
+    def message(self) -> str:
+        """What the screen says."""
+        return self.decision.message
 
     @property
     def recorded(self) -> bool:
         """True when an event was committed to the outbox."""
-        return self.status == "recorded"
+        return self.event_id is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready (the CLI's output line, the screen's NIP answer)."""
+        d = self.decision
+        return {"status": d.status.value, "message": d.message, "employee_id": d.employee_id,
+                "kind": d.kind.value if d.kind else None, "local_time": d.local_time,
+                "event_id": self.event_id, "seq": self.seq, "distance": d.distance,
+                "name": self.name, "method": d.method.value, "schedule": d.schedule_ref}
 
 
 def photo_jpeg_b64(frame: NDArray[np.uint8], width: int = 320, quality: int = 70) -> str:
@@ -77,101 +88,133 @@ def photo_jpeg_b64(frame: NDArray[np.uint8], width: int = 320, quality: int = 70
 
 
 def utc_now() -> datetime:
-    """The system clock in UTC (a simulation passes its own clock instead)."""
+    """The system clock in UTC (the simulator passes its own clock instead)."""
     return datetime.now(UTC)
 
 
+def wire_time(at: datetime) -> str:
+    """`at` to the second in the outbox's text form, for range comparisons."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 class Kiosk:
-    """Camera, face engine, GPS, clock, rules and outbox, wired together."""
+    """Camera, face engine, GPS, clock, decision and outbox, wired by `bootstrap`."""
 
     def __init__(self, settings: EdgeSettings, camera: Camera, engine: FaceEngine, gps: Gps,
-                 outbox: Outbox, runtime: RuntimeConfig | None = None,
-                 identity: DeviceIdentity | None = None,
+                 outbox: Outbox, runtime: RuntimeConfig, identity: DeviceIdentity,
                  now: Callable[[], datetime] = utc_now):
         self.settings = settings
         self.camera = camera
         self.engine = engine
         self.gps = gps
         self.outbox = outbox
-        self.runtime = runtime or RuntimeConfig(settings)
-        self.identity = identity or DeviceIdentity(settings.data_dir)
+        self.runtime = runtime
+        self.identity = identity
         self.now = now
         self.engine.threshold = self.runtime.face_distance
+        self._fix: tuple[float, GpsFix] | None = None
 
-    @classmethod
-    def from_settings(cls, settings: EdgeSettings, camera: Camera | None = None,
-                      now: Callable[[], datetime] = utc_now) -> Kiosk:
-        """Build every adapter from configuration (a backend that cannot run fails now)."""
-        engine = FaceEngine(open_gallery(settings), settings.face.threshold,
-                            settings.face.upsample, settings.face.num_jitters)
-        return cls(settings, camera or make_camera(settings.camera), engine,
-                   make_gps(settings.gps), Outbox(settings.data_dir / "outbox.sqlite"), now=now)
+    # --- facts -----------------------------------------------------------------------
+    def policy(self) -> Policy:
+        """The limits in force (settings and the cloud's latest config)."""
+        nip = self.settings.nip
+        return Policy(limits=self.runtime.limits, liveness=self.settings.liveness.mode != "off",
+                      repeat_window_s=self.runtime.repeat_window_s,
+                      nip_kiosk_limit=nip.kiosk_attempts, nip_kiosk_window_s=nip.kiosk_window_s,
+                      nip_limit=nip.attempts, nip_window_s=nip.window_s,
+                      nip_max_distance=nip.max_distance)
 
-    def check_in(self, kind: Kind | None = None,
-                 frame: NDArray[np.uint8] | None = None) -> Result:
-        """One attempt from a single frame (no liveness): recognise, apply the rules, commit."""
-        frame = self.camera.capture() if frame is None else frame
-        self.engine.threshold = self.runtime.face_distance
-        verdict = self.engine.identify(frame)
-        if verdict.status is not FaceStatus.MATCHED or verdict.employee_id is None:
-            return Result(verdict.status.value, MESSAGES[verdict.status], distance=verdict.distance)
-        return self.record(verdict, frame, kind)
+    def fix(self) -> GpsFix:
+        """The GPS fix, asked for at most once a second."""
+        mono = time.monotonic()
+        if self._fix is None or mono - self._fix[0] > FIX_MAX_AGE_S:
+            self._fix = (mono, self.gps.fix())
+        return self._fix[1]
 
-    def record(self, verdict: Verdict, frame: NDArray[np.uint8], kind: Kind | None = None,
-               liveness: LivenessResult | None = None) -> Result:
-        """For a matched face: GPS, geofence, repeat window, clock; then sign and commit."""
-        if verdict.status is not FaceStatus.MATCHED or verdict.employee_id is None:
-            raise ValueError("only a matched face is recorded")
+    def context(self, employee_id: str | None) -> tuple[Context, GpsFix, Geofence]:
+        """Where and when, for a person: the decision's context and the evidence behind it."""
+        now = self.now()
+        office = self.runtime.office
+        fix = self.fix()
+        fence = geofence(fix, office)
+        position = (fix.lat, fix.lon) if fix.lat is not None and fix.lon is not None else None
+        events: list[tuple[datetime, Kind]] = []
+        came = False
+        if employee_id is not None:
+            local = now.astimezone(ZoneInfo(office.tz))
+            day_began = datetime.combine(local.date(), datetime.min.time(), local.tzinfo)
+            came = self.outbox.checked_in_since(employee_id, wire_time(day_began))
+            window = now - timedelta(seconds=self.runtime.repeat_window_s)
+            events = [(datetime.fromisoformat(at.replace("Z", "+00:00")), Kind(k))
+                      for at, k in self.outbox.recent(employee_id, wire_time(window))]
+        ctx = Context(now_utc=now, tz=office.tz, inside_office=fence.inside, position=position,
+                      duties=self.runtime.duties, work=self.runtime.work,
+                      checked_in_today=came, events=events)
+        return ctx, fix, fence
+
+    def claim(self, nip: str, encoding: NDArray[np.floating] | None) -> Claim:
+        """The NIP fallback's facts for a typed NIP and the face's encoding; the attempt is
+        remembered (in the outbox, so the limit holds across restarts)."""
+        nip = nip.strip()
+        index = self.engine.gallery.index
+        enrolled = nip in self.engine.gallery.employees()
+        distance = other = None
+        if encoding is not None:
+            distance = index.distance_to(encoding, nip)
+            label, d = index.nearest(encoding, exclude=nip)
+            other = (label, d) if label is not None else None
+        now = self.now()
+        policy = self.policy()
+        on_kiosk, for_nip = self.outbox.nip_attempts(now, policy.nip_kiosk_window_s, nip,
+                                                     policy.nip_window_s)
+        self.outbox.note_nip_attempt(nip, now)
+        return Claim(nip=nip, enrolled=enrolled,
+                     distance=None if distance is None else round(distance, 4),
+                     nearest_other=other, kiosk_attempts=on_kiosk, nip_attempts=for_nip)
+
+    def look(self, frame: NDArray[np.uint8]) -> Sight:
+        """What one frame shows, through the face engine on the whole frame (no tracking)."""
+        v = self.engine.identify(frame)
+        face_px, sharp = 0, 0.0
+        if v.box is not None:
+            top, right, bottom, left = v.box
+            face_px = bottom - top
+            sharp = sharpness(frame[max(top, 0):bottom, max(left, 0):right].mean(axis=2)
+                              .astype(np.uint8))
+        return Sight(v.faces, face_px, sharp, v.employee_id, v.distance, v.threshold)
+
+    # --- the decision, and the commit of what it says -----------------------------------
+    def attempt(self, sight: Sight, frame: NDArray[np.uint8] | None, *,
+                liveness: LivenessResult | None, claim: Claim | None = None,
+                decided: bool = False, kind: Kind | None = None) -> Result:
+        """Decide on what the camera shows (with the context gathered now); commit when the
+        decision says record."""
+        who = claim.nip if claim is not None else sight.employee_id
+        ctx, fix, fence = self.context(who)
+        decision = decide(sight, liveness=liveness, context=ctx, policy=self.policy(),
+                          claim=claim, decided=decided, kind=kind)
+        name = self.engine.gallery.name_of(decision.employee_id) if decision.employee_id else None
+        if not decision.record:
+            return Result(decision, name)
+        if frame is None:
+            raise ValueError("a recorded check-in needs the frame of the moment (its photo)")
+        return self._commit(decision, sight, frame, liveness, ctx.now_utc, fix, fence, name)
+
+    def _commit(self, d: Decision, sight: Sight, frame: NDArray[np.uint8],
+                liveness: LivenessResult | None, now: datetime, fix: GpsFix, fence: Geofence,
+                name: str | None) -> Result:
+        assert d.employee_id is not None and d.kind is not None
         face = FaceVerdict(
-            distance=round(verdict.distance or 0.0, 4), threshold=verdict.threshold,
-            model=verdict.model,
+            distance=None if d.distance is None else round(d.distance, 4),
+            threshold=sight.threshold, model=MODEL,
             liveness_method=liveness.method if liveness else "none",
             liveness_score=liveness.score if liveness else None,
             liveness_passed=liveness.passed if liveness else None)
-        return self._commit(verdict.employee_id, frame, face, Method.FACE, kind)
-
-    def record_nip(self, nip: str, frame: NDArray[np.uint8] | None = None,
-                   kind: Kind | None = None) -> Result:
-        """The fallback: a typed NIP plus the photo of the moment, flagged for review."""
-        nip = nip.strip()
-        problem = nip_problem(nip)
-        if problem and nip not in self.engine.gallery.employees():
-            return Result("invalid_nip", problem)
-        frame = self.camera.capture() if frame is None else frame
-        verdict = self.engine.identify(frame)
-        if verdict.faces != 1:
-            status = FaceStatus.NO_FACE if verdict.faces == 0 else FaceStatus.MULTIPLE_FACES
-            return Result(status.value, MESSAGES[status] + ": foto bukti perlu satu wajah")
-        face = FaceVerdict(distance=None if verdict.distance is None else round(verdict.distance, 4),
-                           threshold=verdict.threshold, model=verdict.model)
-        return self._commit(nip, frame, face, Method.NIP, kind)
-
-    def _commit(self, employee_id: str, frame: NDArray[np.uint8], face: FaceVerdict,
-                method: Method, kind: Kind | None) -> Result:
-        now = self.now()
-        office = self.runtime.office
-        local = now.astimezone(ZoneInfo(office.tz))
-        name = self.engine.gallery.name_of(employee_id)
-        fix = self.gps.fix()
-        fence = geofence(fix, office)
-        position = (fix.lat, fix.lon) if fix.lat is not None and fix.lon is not None else None
-        if not rules.geofence_allows(fence.inside, employee_id, local.date(), position,
-                                     self.runtime.duties):
-            return Result("outside_geofence", rules.Refusal.OUTSIDE_GEOFENCE.value, employee_id,
-                          distance=face.distance, name=name, method=method.value)
-        kind = kind or rules.kind_for(local, self.runtime.schedule)
-        window = self.runtime.repeat_window_s
-        if window:
-            since = (now - timedelta(seconds=window)).isoformat()
-            recent = [(datetime.fromisoformat(at.replace("Z", "+00:00")), Kind(k))
-                      for at, k in self.outbox.recent(employee_id, since)]
-            if rules.is_repeat(now, kind, recent, window):
-                return Result("repeat", rules.Refusal.REPEAT.value, employee_id, kind.value,
-                              f"{local:%H:%M}", name=name, method=method.value)
         clk = clock.current_clock(fix.gps_time, fix_age_s=fix.age_s or 0.0)
         photo = photo_jpeg_b64(frame)
+        employee_id, kind, method = d.employee_id, d.kind, d.method
 
-        def build(seq: int) -> dict:
+        def build(seq: int) -> dict[str, Any]:
             event = CheckIn(
                 event_id=uuid7(), device_id=self.settings.device_id, seq=seq,
                 employee_id=employee_id, kind=kind, captured_at=now,
@@ -182,11 +225,7 @@ class Kiosk:
             return self.identity.sign(event.to_wire())
 
         event = self.outbox.add(build)
-        label = "Masuk" if kind is Kind.IN else "Pulang"
-        review = " (NIP + foto, diperiksa atasan)" if method is Method.NIP else ""
-        return Result("recorded", f"{label} {local:%H:%M}, tercatat{review}", employee_id,
-                      kind.value, f"{local:%H:%M}", event["event_id"], event["seq"],
-                      face.distance, name, method.value)
+        return Result(d, name, event["event_id"], event["seq"])
 
     def close(self) -> None:
         """Release the camera and the outbox."""

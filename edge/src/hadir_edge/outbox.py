@@ -8,8 +8,10 @@ rejected → the local `rejected` table, kept for inspection. An event the cloud
 *holds* (it cannot verify it yet: this kiosk is unknown to it, disabled, or
 re-keyed before IT registered the new key) stays here with its reason and is
 sent again with exponential back-off until the cloud can store it.
-The schema is versioned with `PRAGMA user_version`. Two processes may share the file (a CLI adding while the
-service drains).
+The schema is versioned with `PRAGMA user_version` and brought up to date by the outbox's
+own migrations (`MIGRATIONS`), each in one transaction. Two processes may share the file
+(a CLI adding while the service drains). The NIP fallback's attempts are kept here too,
+so its rate limit holds across restarts and between the service and the CLI.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,8 +33,51 @@ from hadir_protocol.models import AckItem, AckStatus
 ACKED_HISTORY = 5000
 #: Below this much free space the kiosk says plainly that its disk is full.
 DISK_LOW_MB = 64.0
-SCHEMA_VERSION = 1
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _v1_events(conn: sqlite3.Connection) -> None:
+    """The queue, the acked history, the rejected events, and the held events' columns (an
+    outbox made before versioning has the tables without those columns)."""
+    for statement in (
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL "
+        "UNIQUE, employee_id TEXT NOT NULL, kind TEXT NOT NULL, captured_at TEXT NOT NULL, "
+        "payload TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT, attempts INTEGER NOT "
+        "NULL DEFAULT 0)",
+        "CREATE TABLE IF NOT EXISTS acked (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, "
+        "employee_id TEXT NOT NULL, kind TEXT NOT NULL, captured_at TEXT NOT NULL, status TEXT "
+        "NOT NULL, acked_at TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS rejected (event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, "
+        "reason TEXT, payload TEXT NOT NULL, rejected_at TEXT NOT NULL)",
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('last_seq', '0')",
+    ):
+        conn.execute(statement)
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(events)")}
+    for name, decl in (("held_reason", "TEXT"), ("held_count", "INTEGER NOT NULL DEFAULT 0"),
+                       ("retry_after", "TEXT")):
+        if name not in cols:
+            conn.execute(f"ALTER TABLE events ADD COLUMN {name} {decl}")
+
+
+def _v2_decisions(conn: sqlite3.Connection) -> None:
+    """What the decision reads on every frame, indexed (a person's events of today); the NIP
+    attempts it rate-limits; and what the drain and the screen ask of a deep queue, indexed
+    (without an index every such question reads every photo: a week offline is 70 MB)."""
+    conn.execute("CREATE INDEX IF NOT EXISTS events_person ON events (employee_id, captured_at)")
+    conn.execute("CREATE INDEX IF NOT EXISTS events_due ON events (seq, sent_at, retry_after)")
+    conn.execute("CREATE INDEX IF NOT EXISTS events_sent ON events (sent_at)")
+    conn.execute("CREATE INDEX IF NOT EXISTS events_held ON events (held_reason)")
+    conn.execute("CREATE INDEX IF NOT EXISTS acked_person ON acked (employee_id, captured_at)")
+    conn.execute("CREATE TABLE IF NOT EXISTS nip_attempts (at TEXT NOT NULL, nip TEXT NOT NULL)")
+    conn.execute("CREATE INDEX IF NOT EXISTS nip_attempts_at ON nip_attempts (at)")
+
+
+#: The outbox's own migrations: MIGRATIONS[i] takes the file from version i to i + 1.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_events, _v2_decisions]
+SCHEMA_VERSION = len(MIGRATIONS)
+#: NIP attempts older than this are forgotten
+NIP_ATTEMPTS_KEPT_S = 24 * 3600
 
 
 def _locked(method: F) -> F:
@@ -52,12 +97,18 @@ def _now() -> str:
 
 @dataclass(frozen=True)
 class Pending:
-    """An event waiting for its ack."""
+    """An event waiting for its ack, as the signed JSON text committed (sent as it is)."""
 
     seq: int
     event_id: str
-    payload: dict[str, Any]
+    text: str
     sent_at: str | None
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The event as a dict."""
+        event: dict[str, Any] = json.loads(self.text)
+        return event
 
 
 class Outbox:
@@ -76,31 +127,19 @@ class Outbox:
         self._schema()
 
     def _schema(self) -> None:
-        self.db.executescript("""
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS events (
-                seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE,
-                employee_id TEXT NOT NULL, kind TEXT NOT NULL, captured_at TEXT NOT NULL,
-                payload TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
-                attempts INTEGER NOT NULL DEFAULT 0);
-            CREATE TABLE IF NOT EXISTS acked (
-                event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, employee_id TEXT NOT NULL,
-                kind TEXT NOT NULL, captured_at TEXT NOT NULL, status TEXT NOT NULL,
-                acked_at TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS rejected (
-                event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, reason TEXT,
-                payload TEXT NOT NULL, rejected_at TEXT NOT NULL);
-            INSERT OR IGNORE INTO meta (key, value) VALUES ('last_seq', '0');
-        """)
+        """Bring the file to `SCHEMA_VERSION`, one migration at a time, each in its own
+        transaction with its `user_version` bump (a power cut leaves a whole version)."""
         version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
-        if version < 1:  # held events: the cloud could not verify them yet
-            cols = {c.name for c in self.db["events"].columns}
-            with self.db.conn:
-                for name, decl in (("held_reason", "TEXT"), ("held_count", "INTEGER NOT NULL "
-                                   "DEFAULT 0"), ("retry_after", "TEXT")):
-                    if name not in cols:
-                        self.db.execute(f"ALTER TABLE events ADD COLUMN {name} {decl}")
-                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for target, migrate in enumerate(MIGRATIONS[version:], start=version + 1):
+            conn = self.db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                migrate(conn)
+                conn.execute(f"PRAGMA user_version = {target}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     @_locked
     def add(self, build: Callable[[int], dict[str, Any]]) -> dict[str, Any]:
@@ -128,12 +167,13 @@ class Outbox:
         """Events never sent, or sent longer ago than the ack timeout, in seq order."""
         cutoff = datetime.fromtimestamp(
             datetime.now(UTC).timestamp() - ack_timeout_s, UTC).isoformat()
+        # which ones from the index alone, then only their rows (and photos) are read
         rows = self.db.execute(
-            "SELECT seq, event_id, payload, sent_at FROM events "
-            "WHERE (sent_at IS NULL OR sent_at < ?) AND (retry_after IS NULL OR retry_after <= ?) "
-            "ORDER BY seq LIMIT ?", (cutoff, _now(), limit)
-        ).fetchall()
-        return [Pending(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
+            "SELECT seq, event_id, payload, sent_at FROM events WHERE seq IN ("
+            "SELECT seq FROM events INDEXED BY events_due WHERE (sent_at IS NULL OR sent_at < ?) "
+            "AND (retry_after IS NULL OR retry_after <= ?) ORDER BY seq LIMIT ?) ORDER BY seq",
+            (cutoff, _now(), limit)).fetchall()
+        return [Pending(r[0], r[1], r[2], r[3]) for r in rows]
 
     @_locked
     def in_flight(self, ack_timeout_s: float) -> int:
@@ -231,6 +271,45 @@ class Outbox:
             "UNION ALL SELECT captured_at, kind FROM acked WHERE employee_id=? AND captured_at>=?",
             (employee_id, since_iso, employee_id, since_iso)).fetchall()
         return [(r[0], r[1]) for r in rows]
+
+    @_locked
+    def nip_attempts(self, now: datetime, kiosk_window_s: float, nip: str,
+                     nip_window_s: float) -> tuple[int, int]:
+        """NIP attempts on this kiosk within `kiosk_window_s`, and for `nip` within
+        `nip_window_s`, before `now` (the kiosk's clock)."""
+        def since(s: float) -> str:
+            return (now - timedelta(seconds=s)).isoformat()
+
+        row = self.db.execute(
+            "SELECT (SELECT count(*) FROM nip_attempts WHERE at > ? AND at <= ?), "
+            "(SELECT count(*) FROM nip_attempts WHERE nip = ? AND at > ? AND at <= ?)",
+            (since(kiosk_window_s), now.isoformat(), nip, since(nip_window_s), now.isoformat()),
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    @_locked
+    def note_nip_attempt(self, nip: str, now: datetime) -> None:
+        """Remember a NIP attempt (and forget those older than a day)."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("INSERT INTO nip_attempts (at, nip) VALUES (?, ?)",
+                         (now.isoformat(), nip))
+            conn.execute("DELETE FROM nip_attempts WHERE at < ?",
+                         ((now - timedelta(seconds=NIP_ATTEMPTS_KEPT_S)).isoformat(),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @_locked
+    def checked_in_since(self, employee_id: str, since_iso: str) -> bool:
+        """Whether this person has an 'in' event since a time, acked or not."""
+        row = self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE employee_id=? AND captured_at>=? AND "
+            "kind='in') OR EXISTS (SELECT 1 FROM acked WHERE employee_id=? AND captured_at>=? "
+            "AND kind='in')", (employee_id, since_iso, employee_id, since_iso)).fetchone()
+        return bool(row[0])
 
     @_locked
     def rejected_count(self) -> int:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
 from hadir_protocol import topics
-from hadir_protocol.codec import batch_payload, encode
+from hadir_protocol.codec import batch_of_texts, encode
 from hadir_protocol.models import MAX_MESSAGE_BYTES, Ack, Status
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -41,7 +41,7 @@ def chunks(due: list[Pending], most: int, max_bytes: int) -> list[list[Pending]]
     out: list[list[Pending]] = []
     size = 0
     for p in due:
-        n = len(encode(p.payload)) + 1
+        n = len(p.text) + 1
         if out and len(out[-1]) < most and size + n <= max_bytes:
             out[-1].append(p)
             size += n
@@ -67,6 +67,7 @@ class Publisher:
         self.pump_beat = time.monotonic()
         self.ack_errors = 0  # acks that could not be applied (the events go again; seen in telemetry)
         self.last_connected_at: datetime | None = None
+        self.connect_failures = 0  # attempts that found no broker since the last connection
         self.routes: list[tuple[str, Callable[[mqtt.MQTTMessage], None]]] = []
         self.client = self._make_client()
         self._thread: threading.Thread | None = None
@@ -83,8 +84,17 @@ class Publisher:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
-        client.reconnect_delay_set(0.5, 30)
+        client.on_connect_fail = self._on_connect_fail
+        # paho doubles its wait after each failed attempt; capped low, so that after a week
+        # offline the drain starts within seconds of the link returning, not minutes
+        client.reconnect_delay_set(0.5, self.cfg.reconnect_max_s)
         return client
+
+    def _on_connect_fail(self, client, userdata):  # type: ignore[no-untyped-def]
+        self.connect_failures += 1
+        if self.connect_failures == 1 or self.connect_failures % 100 == 0:
+            logger.warning("broker %s:%s unreachable (%d attempts); events stay in the outbox",
+                           self.broker.host, self.broker.port, self.connect_failures)
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
         if reason_code.is_failure:
@@ -95,6 +105,7 @@ class Publisher:
                         at=datetime.now(UTC), version=__version__)
         client.publish(topics.status(self.device_id), encode(online), qos=1, retain=True)
         self.connected.set()
+        self.connect_failures = 0
         self.last_connected_at = datetime.now(UTC)
         self.wake.set()
         logger.info("connected to %s:%s", self.broker.host, self.broker.port)
@@ -177,9 +188,9 @@ class Publisher:
         sent = 0
         for chunk in chunks(due, self.cfg.batch_max, BATCH_BYTES):
             if len(chunk) == 1:
-                payload = encode(chunk[0].payload)
+                payload = chunk[0].text.encode("utf-8")
             else:
-                payload = batch_payload(self.device_id, [p.payload for p in chunk])
+                payload = batch_of_texts(self.device_id, [p.text for p in chunk])
             info = self.client.publish(topics.checkin(self.device_id), payload, qos=1)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 break  # link dropped mid-drain; what was not sent stays due

@@ -1,6 +1,6 @@
 """The configuration the cloud sends on the retained config topic, applied and persisted.
 
-The TOML file gives the first office, schedule and thresholds; a `Config`
+The TOML file gives the first office, work schedules and thresholds; a `Config`
 from the cloud with a higher version replaces them and is written to
 `data_dir/config.json` (atomically), so a kiosk that reboots without network
 keeps the last configuration it was given.
@@ -14,10 +14,11 @@ import os
 import threading
 from pathlib import Path
 
-from hadir_protocol.models import Config, Office, ScheduleDay
+from hadir_protocol.files import write_durably
+from hadir_protocol.models import Config, Office, WorkSchedules
 
 from .config import EdgeSettings
-from .rules import DutyApproval, QualityLimits
+from .decision import DutyApproval, QualityLimits
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ class ConfigMismatch(ValueError):
 
 
 class RuntimeConfig:
-    """Office, schedule and thresholds in force now (read on every decision)."""
+    """Office, work schedules and thresholds in force now (read on every decision)."""
 
     def __init__(self, settings: EdgeSettings):
         self.device_id = settings.device_id
@@ -35,7 +36,7 @@ class RuntimeConfig:
         self._lock = threading.Lock()
         self.version = 0
         self.office: Office = settings.office
-        self.schedule: list[ScheduleDay] = list(settings.schedule)
+        self.work: WorkSchedules = settings.work_schedules
         self.repeat_window_s = settings.repeat_window_s
         self.face_distance = settings.face.threshold
         self.limits = QualityLimits(settings.face.min_face_px, settings.face.min_sharpness)
@@ -51,7 +52,7 @@ class RuntimeConfig:
     def _use(self, cfg: Config) -> None:
         self.version = cfg.version
         self.office = cfg.office
-        self.schedule = list(cfg.schedule)
+        self.work = cfg.work_schedules
         self.repeat_window_s = cfg.thresholds.repeat_window_s
         self.face_distance = cfg.thresholds.face_distance
         self.limits = QualityLimits(cfg.thresholds.min_face_px, self.limits.min_sharpness)
@@ -65,13 +66,7 @@ class RuntimeConfig:
         with self._lock:
             if cfg.version <= self.version:
                 return False
-            tmp = self.path.with_suffix(".json.tmp")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "w") as fh:
-                fh.write(json.dumps(cfg.model_dump(mode="json", by_alias=True)))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
+            write_durably(self.path, json.dumps(cfg.model_dump(mode="json", by_alias=True)))
             self._use(cfg)
         logger.info("config version %d applied (office %s)", cfg.version, cfg.office.id)
         return True

@@ -11,11 +11,13 @@ match is one matrix product over the gallery.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .engine import face_recognition
 from .liveness.core import Observation
 from .liveness.landmarks import Box, LandmarkBackend, make_backend
 
@@ -42,19 +44,49 @@ class GalleryIndex:
         self.sq = np.einsum("ij,ij->i", self.matrix, self.matrix)
         self.labels = labels
 
-    def nearest(self, encoding: NDArray[np.floating]) -> tuple[str | None, float]:
-        """The closest label and its Euclidean distance (None for an empty gallery)."""
-        if not self.labels:
-            return None, float("inf")
+    def _d2(self, encoding: NDArray[np.floating]) -> NDArray[np.float32]:
         e = np.asarray(encoding, dtype=np.float32)
-        d2 = self.sq - 2 * (self.matrix @ e) + float(e @ e)
+        return self.sq - 2 * (self.matrix @ e) + float(e @ e)  # type: ignore[no-any-return]
+
+    def nearest(self, encoding: NDArray[np.floating],
+                exclude: str | None = None) -> tuple[str | None, float]:
+        """The closest label (other than `exclude`) and its Euclidean distance (None when there
+        is nobody to compare with)."""
+        d2 = self._d2(encoding) if self.labels else np.zeros(0, np.float32)
+        if exclude is not None:
+            d2 = np.where(np.array(self.labels) == exclude, np.inf, d2)
+        if not len(d2) or not np.isfinite(d2).any():
+            return None, float("inf")
         i = int(np.argmin(d2))
         return self.labels[i], float(np.sqrt(max(float(d2[i]), 0.0)))
+
+    def distance_to(self, encoding: NDArray[np.floating], label: str) -> float | None:
+        """The distance to `label`'s closest enrolled encoding (None when not enrolled)."""
+        rows = [i for i, lab in enumerate(self.labels) if lab == label]
+        if not rows:
+            return None
+        return float(np.sqrt(max(float(self._d2(encoding)[rows].min()), 0.0)))
+
+
+def sharpness(grey_face: NDArray[np.uint8]) -> float:
+    """Variance of the Laplacian of a grey face crop (OpenCV), the usual blur measure."""
+    import cv2
+
+    return float(cv2.Laplacian(grey_face, cv2.CV_64F).var())
+
+
+Encoder = Callable[[NDArray[np.uint8], Box], NDArray[np.float64]]
+
+
+def dlib_encoder(frame: NDArray[np.uint8], box: Box) -> NDArray[np.float64]:
+    """The 128-d encoding of the face at `box` (dlib's ResNet, one jitter)."""
+    return face_recognition().face_encodings(frame, [box], num_jitters=1)[0]  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
 class FrameResult:
-    """One frame: the faces seen, the track's identity and distance, the liveness observation."""
+    """One frame: the faces seen, the track's identity and distance, the liveness observation,
+    the face's height and sharpness, and its encoding (the track's latest)."""
 
     faces: int
     box: Box | None
@@ -63,6 +95,9 @@ class FrameResult:
     observation: Observation | None
     encoded: bool
     new_track: bool = False
+    face_px: int = 0
+    sharpness: float = 0.0
+    encoding: NDArray[np.float64] | None = None
 
 
 @dataclass
@@ -75,22 +110,23 @@ class FaceTracker:
     reencode_every: int = 15
     min_iou: float = 0.4
     backend: LandmarkBackend = field(default_factory=lambda: make_backend("dlib5"))
+    encoder: Encoder = dlib_encoder
     _box: Box | None = None
     _identity: tuple[str | None, float | None] = (None, None)
+    _encoding: NDArray[np.float64] | None = None
     _since_encode: int = 0
 
     def reset(self) -> None:
         """Forget the current track (the person walked away)."""
         self._box = None
         self._identity = (None, None)
+        self._encoding = None
         self._since_encode = 0
         self.backend.reset()
 
     def process(self, frame: NDArray[np.uint8]) -> FrameResult:
         """Run one frame through detection, tracking, matching and liveness."""
-        import face_recognition  # the engine's library, imported inside its adapter
-
-        boxes = face_recognition.face_locations(frame, self.upsample)
+        boxes = face_recognition().face_locations(frame, self.upsample)
         if len(boxes) != 1:
             # none or several: never guess; a new person starts a new track
             self.reset()
@@ -101,16 +137,20 @@ class FaceTracker:
             self.reset()
         encoded = new_track or self._since_encode >= self.reencode_every
         if encoded:
-            enc = face_recognition.face_encodings(frame, [box], num_jitters=1)[0]
+            enc = self.encoder(frame, box)
             label, dist = self.gallery.nearest(enc)
             identity = label if dist <= self.threshold else None
             if not new_track and identity != self._identity[0]:
                 self.backend.reset()  # another face in the same place: a new person
                 new_track = True
             self._identity = (identity, dist)
+            self._encoding = enc
             self._since_encode = 0
         else:
             self._since_encode += 1
         self._box = box
         obs = self.backend.observe(frame, box)
-        return FrameResult(1, box, self._identity[0], self._identity[1], obs, encoded, new_track)
+        top, right, bottom, left = box
+        grey = frame[max(top, 0):bottom, max(left, 0):right].mean(axis=2).astype(np.uint8)
+        return FrameResult(1, box, self._identity[0], self._identity[1], obs, encoded, new_track,
+                           bottom - top, sharpness(grey), self._encoding)

@@ -31,10 +31,14 @@ from .models import (
     Kind,
     Method,
     Office,
+    RamadanPeriod,
     Reply,
+    ShiftHours,
     Status,
     Telemetry,
     Thresholds,
+    WorkSchedule,
+    WorkSchedules,
 )
 from .reasons import Disposition, Reason, Rejected, disposition
 from .signing import SignatureError, canonical_bytes, sign, verify
@@ -44,7 +48,7 @@ __all__ = [
     "Disposition", "disposition",
     "CheckInBatch", "ClockSource", "Command", "CommandName", "Config", "Duty", "encode", "FaceVerdict",
     "GalleryDelta", "GalleryPerson", "Geofence", "GpsFix", "is_nip", "Kind", "Method",
-    "nip_problem", "Office", "pack_encoding", "parse_checkin", "Reason", "Rejected", "Reply",
-    "sign", "SignatureError", "split_checkin_payload", "Status", "Telemetry", "Thresholds",
-    "topics", "unpack_encoding", "uuid7", "verify",
+    "nip_problem", "Office", "pack_encoding", "parse_checkin", "RamadanPeriod", "Reason", "Rejected", "Reply",
+    "ShiftHours", "sign", "SignatureError", "split_checkin_payload", "Status", "Telemetry", "Thresholds",
+    "topics", "unpack_encoding", "uuid7", "verify", "WorkSchedule", "WorkSchedules",
 ]

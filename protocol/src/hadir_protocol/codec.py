@@ -37,6 +37,13 @@ def batch_payload(device_id: str, events: list[dict[str, Any]]) -> bytes:
     return encode({"schema": CHECKIN_BATCH_SCHEMA, "device_id": device_id, "events": events})
 
 
+def batch_of_texts(device_id: str, texts: list[str]) -> bytes:
+    """`batch_payload` of events kept as their JSON text (a draining kiosk sends what it
+    committed without parsing and encoding every photo again)."""
+    head = encode({"schema": CHECKIN_BATCH_SCHEMA, "device_id": device_id})
+    return head[:-1] + b',"events":[' + ",".join(texts).encode("utf-8") + b"]}"
+
+
 def split_checkin_payload(payload: bytes, topic_device: str) -> list[dict[str, Any]]:
     """The raw event dicts in a check-in message (single or batch), parsed strictly."""
     return decode_checkins(payload, topic_device)[0]

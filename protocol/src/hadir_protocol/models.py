@@ -15,6 +15,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from .identifiers import EMPLOYEE_ID_RE
+from .schedules import VARIANTS, variant_order
 from .topics import DEVICE_ID_RE
 
 CHECKIN_SCHEMA = "hadir.checkin/1"
@@ -269,12 +270,90 @@ class Office(_Msg):
     radius_m: float = Field(gt=0, le=100_000)
 
 
-class ScheduleDay(_Msg):
-    """Local times (HH:MM) that split a working day into check-in and check-out."""
+HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="local HH:MM")]
 
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    start: str = Field(pattern=r"^\d{2}:\d{2}$")
-    end: str = Field(pattern=r"^\d{2}:\d{2}$")
+
+class ShiftHours(_Msg):
+    """One variant's hours: earliest counted check-in, start, end, latest counted check-out."""
+
+    checkin_open: HHMM
+    start: HHMM
+    end: HHMM
+    checkout_close: HHMM
+
+    @model_validator(mode="after")
+    def _order(self) -> ShiftHours:
+        if not (self.checkin_open <= self.start < self.end <= self.checkout_close):
+            raise ValueError("jam harus urut: checkin_open ≤ start < end ≤ checkout_close")
+        return self
+
+    def minutes(self, which: str) -> int:
+        """Minutes after local midnight of `start`, `end`, `checkin_open` or `checkout_close`."""
+        h, m = getattr(self, which).split(":")
+        return int(h) * 60 + int(m)
+
+
+class WorkSchedule(_Msg):
+    """A schedule group's hours from a date (the TPP engine's `work_schedules` row)."""
+
+    id: str = Field(min_length=1, max_length=64)
+    group: str = Field(min_length=1, max_length=64)
+    effective_from: date
+    effective_to: date | None = None
+    hours: dict[str, ShiftHours] = Field(description="variant → hours; `normal` is required")
+
+    @model_validator(mode="after")
+    def _variants(self) -> WorkSchedule:
+        unknown = set(self.hours) - set(VARIANTS)
+        if unknown:
+            raise ValueError(f"varian jadwal tidak dikenal: {sorted(unknown)}")
+        if "normal" not in self.hours:
+            raise ValueError(f"jadwal {self.id} tidak punya jam 'normal'")
+        return self
+
+    def in_force(self, day: date) -> bool:
+        """Whether the schedule applies on this day."""
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+
+class RamadanPeriod(_Msg):
+    """The dates of a Ramadan (inclusive), from the regency's calendar."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _order(self) -> RamadanPeriod:
+        if self.end < self.start:
+            raise ValueError("akhir Ramadan sebelum awalnya")
+        return self
+
+
+class WorkSchedules(_Msg):
+    """The work schedules a kiosk decides in/out from: the TPP schedules of its office's people,
+    each person's schedule group, and the Ramadan dates ahead."""
+
+    schedules: list[WorkSchedule] = Field(default_factory=list)
+    groups: dict[EmployeeId, str] = Field(default_factory=dict,
+                                          description="employee → schedule group")
+    default_group: str | None = Field(None, description="the group of anyone not in `groups`")
+    ramadan: list[RamadanPeriod] = Field(default_factory=list)
+
+    def is_ramadan(self, day: date) -> bool:
+        """Whether the day falls in a Ramadan period."""
+        return any(p.start <= day <= p.end for p in self.ramadan)
+
+    def hours_for(self, employee_id: str | None, day: date) -> tuple[str, ShiftHours] | None:
+        """The person's hours on a local day and their reference 'schedule id/variant', or None
+        when no schedule applies (the latest `effective_from` in force wins, as in TPP)."""
+        group = self.groups.get(employee_id or "", self.default_group)
+        found = [s for s in self.schedules if s.group == group and s.in_force(day)]
+        if not found:
+            return None
+        s = max(found, key=lambda x: x.effective_from)
+        variant = next(v for v in variant_order(day.weekday(), self.is_ramadan(day))
+                       if v in s.hours)
+        return f"{s.id}/{variant}", s.hours[variant]
 
 
 class Thresholds(_Msg):
@@ -302,7 +381,9 @@ class Config(_Msg):
     version: int = Field(ge=1)
     device_id: DeviceId
     office: Office
-    schedule: list[ScheduleDay] = Field(default_factory=list)
+    work_schedules: WorkSchedules = Field(
+        default_factory=WorkSchedules,
+        description="the TPP work schedules of the office's people (in/out is decided from them)")
     thresholds: Thresholds = Field(default_factory=Thresholds)
     duties: list[Duty] = Field(default_factory=list, description="approved duties elsewhere")
     signature: str | None = Field(None, description="Ed25519 by the cloud key the kiosk pinned "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from nacl.signing import VerifyKey
+
+from .files import write_durably
 
 
 class SignatureError(ValueError):
@@ -57,21 +58,9 @@ def save_private_key(key: Ed25519PrivateKey, path: Path) -> None:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    # the rename lives in the directory: without this a power cut can undo it after we
-    # have already told someone (the cloud, an installer) the public key
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    # the rename lives in the directory: without the folder's fsync a power cut can undo it
+    # after we have already told someone (the cloud, an installer) the public key
+    write_durably(path, pem, 0o600)
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:

@@ -1,8 +1,9 @@
 """The devices area: kiosks, keys, config, gallery, commands, telemetry, and the broker's files.
 
-`store` (SQL: offices, kiosks, heartbeats), `domain` (schedules, duties, gallery chunks: pure),
+`store` (SQL: offices, kiosks, heartbeats), `domain` (duties, gallery chunks: pure),
 `broker` (password file and ACL from the wire contract's table), `outbound` (signed cloud →
-kiosk messages), `config`, `gallery`, `commands`, `monitor` (`hadir-cloud fleet`), `cli`.
+kiosk messages), `config` (with the work schedules), `gallery`, `commands`, `monitor`
+(`hadir-cloud fleet`), `cli`.
 """
 
 from .broker import (

@@ -31,8 +31,6 @@ def register(main: click.Group, device: click.Group,
 
     @device.command("config")
     @click.argument("device_id")
-    @click.option("--schedule", multiple=True,
-                  help="Jam kerja per hari, mis. 0-4=07:30-16:00 (Senin=0); boleh berulang.")
     @click.option("--repeat-window", type=int, default=300, show_default=True,
                   help="Detik: absen kedua yang sama dalam jendela ini 'sudah tercatat'.")
     @click.option("--face-distance", type=float, default=0.5, show_default=True,
@@ -41,17 +39,20 @@ def register(main: click.Group, device: click.Group,
                   help="Tinggi wajah terkecil (piksel).")
     @click.option("--duty", "duties", multiple=True,
                   help="Dinas luar yang disetujui: NIP@YYYY-MM-DD@lat,lon,radius_m; boleh berulang.")
-    def device_config(device_id: str, schedule: tuple[str, ...], repeat_window: int,
-                      face_distance: float, min_face_px: int, duties: tuple[str, ...]) -> None:
-        """Send a kiosk its next configuration (retained; applied and kept by the kiosk)."""
+    def device_config(device_id: str, repeat_window: int, face_distance: float, min_face_px: int,
+                      duties: tuple[str, ...]) -> None:
+        """Send a kiosk its next configuration (retained; applied and kept by the kiosk).
+
+        Its in/out hours are the TPP work schedules of its office's people (`hadir-cloud tpp
+        load-schedules`, or the schedules page in the portal), sent with it and kept up to
+        date by `hadir-cloud fleet`."""
         from pydantic import ValidationError
 
         from .config import office_of, publish_config
-        from .domain import FleetError, parse_duty, parse_schedule
+        from .domain import FleetError, parse_duty
         from .duties import approved_near
 
         try:
-            days = parse_schedule(list(schedule))
             approved = [parse_duty(d) for d in duties]
             thresholds = Thresholds(face_distance=face_distance, repeat_window_s=repeat_window,
                                     min_face_px=min_face_px)
@@ -64,12 +65,19 @@ def register(main: click.Group, device: click.Group,
                 today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
                 approved += [d for d in approved_near(conn, office_of(conn, device_id), today)
                              if d not in approved]
-                cfg = publish_config(conn, c, device_id, days, thresholds, approved)
+                cfg = publish_config(conn, c, device_id, thresholds=thresholds, duties=approved)
         except FleetError as err:
             raise click.ClickException(str(err)) from err
         finally:
             c.close()
+        work = cfg.work_schedules
         click.echo(f"konfigurasi v{cfg.version} dikirim ke {device_id} ({cfg.office.name})")
+        click.echo(f"jadwal kerja: {len(work.schedules)} jadwal, {len(work.groups)} pegawai, "
+                   f"grup bawaan {work.default_group or '-'}, {len(work.ramadan)} periode Ramadan")
+        if not work.schedules:
+            click.echo("PERINGATAN: tidak ada jadwal kerja untuk pegawai kantor ini; kiosk "
+                       "memakai pukul 12.00 sebagai batas masuk/pulang "
+                       "(hadir-cloud tpp load-schedules)")
 
     @device.command("command")
     @click.argument("device_id")

@@ -75,10 +75,10 @@ def offices(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
 
 def push_config(conn: psycopg.Connection, out: Outbound, device_id: str,
                 thresholds: Thresholds) -> Config:
-    """Send the kiosk its next config with these thresholds: the schedule it has now, and every
-    approved dinas luar near its office (as `hadir-cloud device config` adds them)."""
+    """Send the kiosk its next config with these thresholds, the work schedules of its people
+    (read now) and every approved dinas luar near its office (as `hadir-cloud device config`
+    does)."""
     office = office_of(conn, device_id)
-    previous = last_config(conn, device_id)
     today = datetime.now(ZoneInfo(office.tz)).date()
-    return publish_config(conn, out, device_id, list(previous.schedule) if previous else [],
-                          thresholds, approved_near(conn, office, today))
+    return publish_config(conn, out, device_id, thresholds=thresholds,
+                          duties=approved_near(conn, office, today))

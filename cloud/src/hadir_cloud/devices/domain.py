@@ -1,4 +1,4 @@
-"""Kiosk fleet rules in plain data: schedules, approved duties, gallery chunking (no I/O)."""
+"""Kiosk fleet rules in plain data: approved duties, gallery chunking (no I/O)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from hadir_protocol.codec import encode
-from hadir_protocol.models import Duty, GalleryDelta, GalleryPerson, ScheduleDay
+from hadir_protocol.models import Duty, GalleryDelta, GalleryPerson
 
 #: Most people in one gallery delta, and most bytes: a delta must pass the broker's limit.
 CHUNK = 500
@@ -17,24 +17,6 @@ CHUNK_BYTES = 1024 * 1024
 
 class FleetError(ValueError):
     """Bad input for a fleet operation; the message says what to fix (Bahasa Indonesia)."""
-
-
-SCHEDULE_RE = re.compile(r"^(\d)(?:-(\d))?=(\d{2}:\d{2})-(\d{2}:\d{2})$")
-
-
-def parse_schedule(specs: list[str]) -> list[ScheduleDay]:
-    """`0-4=07:30-16:00` (Monday to Friday) or `5=07:30-12:00`; 0 is Monday."""
-    days: dict[int, ScheduleDay] = {}
-    for spec in specs:
-        m = SCHEDULE_RE.match(spec.strip())
-        if not m:
-            raise FleetError(f"jadwal {spec!r} tidak valid; contoh: 0-4=07:30-16:00")
-        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
-        if not (0 <= first <= last <= 6) or m.group(3) >= m.group(4):
-            raise FleetError(f"jadwal {spec!r}: hari 0–6 (Senin=0) dan jam mulai < jam selesai")
-        for d in range(first, last + 1):
-            days[d] = ScheduleDay(weekday=d, start=m.group(3), end=m.group(4))
-    return [days[d] for d in sorted(days)]
 
 
 DUTY_RE = re.compile(r"^([^@]+)@(\d{4}-\d{2}-\d{2})@(-?[\d.]+),(-?[\d.]+),([\d.]+)$")

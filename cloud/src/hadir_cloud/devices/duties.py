@@ -6,22 +6,22 @@ the place, that day, by that person, is inside).
 An approval queues a delivery in its own transaction (migration 0880); the fleet monitor
 drains the queue (`deliver_pending`) every few seconds and again after a restart, so an
 approval made while the broker is down still arrives. A delivery republishes each nearby
-kiosk's latest config with its duties from today on: the ones it had and every approved
-dinas luar near it. A kiosk never configured yet has no schedule to repeat: it is named in
-the delivery's note and gets its duties with its first `device config`.
+kiosk's latest config (its thresholds; its work schedules as they are now) with its duties
+from today on: the ones it had and every approved dinas luar near it. A kiosk never
+configured yet has no thresholds to repeat: it is named in the delivery's note and gets its
+duties with its first `device config`.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import date, timedelta
 
 import psycopg
 from hadir_protocol.geo import haversine_m
-from hadir_protocol.models import Duty, Office, ScheduleDay, Thresholds
+from hadir_protocol.models import Duty, Office, Thresholds
 
-from .config import office_of, publish_config
+from .config import latest_config, office_of, publish_config
 from .outbound import Outbound
 
 logger = logging.getLogger(__name__)
@@ -60,21 +60,18 @@ def _devices_near(conn: psycopg.Connection, lat: float, lon: float,
 
 def refresh_device(conn: psycopg.Connection, out: Outbound, device_id: str,
                    today: date) -> int | None:
-    """Republish the kiosk's latest config with today's and later duties; its new version,
-    or None when it has never been configured."""
-    row = conn.execute("SELECT payload FROM device_configs WHERE device_id = %s "
-                       "ORDER BY version DESC LIMIT 1", (device_id,)).fetchone()
-    if row is None:
+    """Republish the kiosk's latest config with today's and later duties and its work schedules
+    as they are now; its new version, or None when it has never been configured."""
+    last = latest_config(conn, device_id)
+    if last is None:
         return None
-    last = row[0] if isinstance(row[0], dict) else json.loads(row[0])
     kept = [Duty.model_validate(d) for d in last.get("duties", [])]
     duties = {(d.employee_id, d.day, d.lat, d.lon): d for d in kept if d.day >= today}
     for d in approved_near(conn, office_of(conn, device_id), today):
         duties.setdefault((d.employee_id, d.day, d.lat, d.lon), d)
     cfg = publish_config(
-        conn, out, device_id, [ScheduleDay.model_validate(s) for s in last.get("schedule", [])],
-        Thresholds.model_validate(last.get("thresholds", {})),
-        sorted(duties.values(), key=lambda d: (d.day, d.employee_id)))
+        conn, out, device_id, thresholds=Thresholds.model_validate(last.get("thresholds", {})),
+        duties=sorted(duties.values(), key=lambda d: (d.day, d.employee_id)))
     return cfg.version
 
 

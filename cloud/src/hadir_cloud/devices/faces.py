@@ -6,6 +6,7 @@ portal's enrolment job (photos kept in face_enrolment_uploads until the job ends
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,10 @@ def encode_photos(photos: Sequence[tuple[str, bytes]],
     """Each photo's one face as a packed encoding, and the first photo's face as the reference
     JPEG; FaceError names the photo that has no face, several, or is no image."""
     try:
-        import face_recognition  # type: ignore[import-untyped]
+        with warnings.catch_warnings():  # face_recognition_models' pkg_resources import
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated",
+                                    category=UserWarning)
+            import face_recognition  # type: ignore[import-untyped]
     except ImportError as err:
         raise FaceError("face_recognition belum terpasang di mesin ini") from err
     from hadir_protocol.codec import pack_encoding

@@ -2,12 +2,13 @@
 
 Nothing a message contains can stop the monitor: every message is decoded strictly
 and a failure is kept in `rejected_messages`; while the database is down the message
-waits (tenacity), and the monitor sends a kiosk the gallery it lacks and, every few seconds,
-the approved dinas luar of its place (devices/duties.py). A heartbeat also confirms erasures
-the kiosk has applied (privacy/erasure.py), and a kiosk that keeps its gallery key in memory
-only gets it when its heartbeat asks (devices/gallery_keys.py). Face templates are opened with
-the key in HADIR_TEMPLATE_KEY_FILE: the monitor does not start without it, and seals at start
-any template still stored in the clear.
+waits (tenacity), and the monitor sends a kiosk the gallery it lacks, every few seconds the
+approved dinas luar of its place (devices/duties.py), and every minute, when the work
+schedules of its people changed, its config with the new ones (devices/config.py). A heartbeat
+also confirms erasures the kiosk has applied (privacy/erasure.py), and a kiosk that keeps its
+gallery key in memory only gets it when its heartbeat asks (devices/gallery_keys.py). Face
+templates are opened with the key in HADIR_TEMPLATE_KEY_FILE: the monitor does not start
+without it, and seals at start any template still stored in the clear.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from ..retry import Stopping, while_db_down
 from ..settings import CloudSettings, template_keys
 from . import gallery_keys
 from .commands import FLEET_STRING_LIMIT, MAX_FLEET_MESSAGE, handle_reply
-from .duties import deliver_pending
+from .config import SCHEDULE_SOURCES, stale_schedules
+from .duties import deliver_pending, refresh_device
 from .gallery import current_version, publish_gallery, seal_plain
 from .outbound import Outbound, load_cloud_key
 from .store import reject, store_status, store_telemetry
@@ -49,6 +51,8 @@ logger = logging.getLogger(__name__)
 GALLERY_RESEND_S = 60.0
 #: how often approved dinas luar are looked for (devices/duties.py)
 DUTY_CHECK_S = 5.0
+#: how often changed work schedules are looked for (devices/config.py)
+SCHEDULE_CHECK_S = 60.0
 KINDS = ("telemetry", "status", "reply")
 
 
@@ -67,6 +71,7 @@ class FleetMonitor:
         self.subscribed = threading.Event()
         self.conn: psycopg.Connection | None = None
         self.handled = 0
+        self._schedules_seen: tuple[object, ...] | None = None
         self.client = make_client(settings, "fleet", settings.fleet_client_id)
         self.out = Outbound(self.client, load_cloud_key(settings))
         self.client.on_connect = self._on_connect
@@ -167,11 +172,14 @@ class FleetMonitor:
         self.client.connect_async(self.settings.broker_host, self.settings.broker_port,
                                   keepalive=30, clean_start=False, properties=props)
         self.client.loop_start()
-        next_duties = 0.0
+        next_duties = next_schedules = 0.0
         while not self.stop_event.is_set():
             if time.monotonic() >= next_duties:
                 next_duties = time.monotonic() + DUTY_CHECK_S
                 self._deliver_duties()
+            if time.monotonic() >= next_schedules:
+                next_schedules = time.monotonic() + SCHEDULE_CHECK_S
+                self._refresh_schedules()
             try:
                 msg = self.inbox.get(timeout=0.2)
             except queue.Empty:
@@ -202,6 +210,31 @@ class FleetMonitor:
             self._drop_connection()
         except Exception:  # one bad delivery must not stop the monitor
             logger.exception("delivering dinas luar failed; tried again in %s s", DUTY_CHECK_S)
+
+    def _refresh_schedules(self) -> None:
+        """Republish the configs whose work schedules changed (a schedule edited, a person
+        moved, a Ramadan period added or over): looked at only when one of their source tables
+        changed or the day turned; while the broker or the database is away, next round."""
+        if not self.client.is_connected():
+            return
+        try:
+            conn = self._db()
+            versions = conn.execute("SELECT name, version FROM data_versions WHERE name = "
+                                    "ANY(%s) ORDER BY name", (list(SCHEDULE_SOURCES),)).fetchall()
+            key = (tuple(versions), datetime.now(UTC).date())
+            if key == self._schedules_seen:
+                return
+            today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+            for device_id in stale_schedules(conn):
+                version = refresh_device(conn, self.out, device_id, today)
+                logger.info("work schedules changed: config v%s sent to %s", version, device_id)
+            self._schedules_seen = key
+        except psycopg.Error as err:
+            logger.warning("work schedules not refreshed yet (database): %s", err)
+            self._drop_connection()
+        except Exception:  # one bad config must not stop the monitor
+            logger.exception("refreshing work schedules failed; tried again in %s s",
+                             SCHEDULE_CHECK_S)
 
     def _drop_connection(self) -> None:
         if self.conn is not None:

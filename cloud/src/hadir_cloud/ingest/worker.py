@@ -66,7 +66,8 @@ class IngestWorker:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_subscribe = self._on_subscribe
-        client.reconnect_delay_set(0.2, 5)
+        # capped low: when the broker comes back, kiosks drain their backlog within seconds
+        client.reconnect_delay_set(0.2, 2)
         client.max_inflight_messages_set(1000)
         return client
 

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 
+from hadir_protocol.schedules import VARIANTS as _VARIANTS
+from hadir_protocol.schedules import variant_order
+
 
 class NoScheduleError(LookupError):
     """No schedule is in force for a group on a day."""
@@ -55,7 +58,8 @@ class DayHours:
         }
 
 
-VARIANTS = ("normal", "friday", "saturday", "ramadan", "ramadan_friday", "ramadan_saturday")
+#: the variants and the rule choosing one are the kiosk's too (its in/out uses these schedules)
+VARIANTS = _VARIANTS
 
 
 @dataclass(frozen=True)
@@ -79,15 +83,7 @@ class Schedule:
 
     def hours_for(self, d: date, ramadan: bool) -> tuple[DayHours, str]:
         """The hours of a day and the name of the variant used."""
-        wd = d.weekday()
-        order: list[str] = []
-        if ramadan:
-            order += ["ramadan_friday"] if wd == 4 else []
-            order += ["ramadan_saturday"] if wd == 5 else []
-            order.append("ramadan")
-        order += ["friday"] if wd == 4 else []
-        order += ["saturday"] if wd == 5 else []
-        for name in order:
+        for name in variant_order(d.weekday(), ramadan)[:-1]:
             h = getattr(self, name)
             if h is not None:
                 return h, name

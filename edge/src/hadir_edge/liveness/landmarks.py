@@ -54,9 +54,25 @@ def _eye_patch_openness(grey: NDArray[np.float32], a: tuple[int, int], b: tuple[
     patch = grey[max(top, 0):bottom, max(left, 0):right]
     if patch.size < 9:
         return 0.0
+    # The same eye region in the same number of samples whatever the face's size: a larger
+    # face shows lashes and skin texture that a smaller one averages away.
+    patch = _resample(patch, PATCH_SIZE)
     # Dark iris and pupil against the lid's skin: how far the darkest tenth of
     # the patch sits below its median. A closing lid covers the dark pixels.
     return float(np.median(patch) - np.percentile(patch, 10))
+
+
+#: (width, height) every eye patch is resampled to before it is measured
+PATCH_SIZE = (18, 9)
+
+
+def _resample(patch: NDArray[np.float32], size: tuple[int, int]) -> NDArray[np.float32]:
+    """The patch averaged (area resampling) down, or interpolated up, to `size`."""
+    import cv2
+
+    h, w = patch.shape
+    interpolation = cv2.INTER_AREA if w >= size[0] else cv2.INTER_LINEAR
+    return cv2.resize(patch, size, interpolation=interpolation)  # type: ignore[no-any-return]
 
 
 def _yaw(left_eye: list[tuple[int, int]], right_eye: list[tuple[int, int]],
@@ -93,21 +109,22 @@ class LandmarkBackend:
         The predictor drifts towards the brow while the lid is shut, exactly when
         the patch must stay on the eye; the nose tip does not move in a blink and
         follows the head, so offsets from it, medianed over a few frames, hold.
+        The offsets are kept in pixels: the predictor also spreads the corners of a
+        shut eye, and an offset scaled by this frame's spread would move the patch
+        off the eye (regression: a blink was missed at 150 px, seen at 120 px).
         """
-        pts = np.array(corners, dtype=float)
-        scale = max(float(np.linalg.norm(pts[0] - pts[3])), 1.0)
-        rel = (pts - nose) / scale
+        rel = np.array(corners, dtype=float) - nose
         self._eyes = [*self._eyes[-(self.history - 1):], rel]
-        med = np.median(np.stack(self._eyes), axis=0) * scale + nose
+        med = np.median(np.stack(self._eyes), axis=0) + nose
         return [(int(round(x)), int(round(y))) for x, y in med]
 
     def observe(self, frame: NDArray[np.uint8], box: Box) -> Observation:
         """One frame's observation for the face at `box`."""
-        import face_recognition  # the engine's library, imported inside its adapter
+        from ..engine import face_recognition  # the engine's library, imported inside its adapter
 
         grey = _grey(frame)
         self._prev, delta = _crop_delta(grey, box, self._prev)
-        marks = face_recognition.face_landmarks(frame, [box], model=self.model)
+        marks = face_recognition().face_landmarks(frame, [box], model=self.model)
         if not marks:
             return Observation(openness=None, yaw_deg=None, frame_delta=delta)
         m = marks[0]

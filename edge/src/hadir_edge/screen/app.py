@@ -18,6 +18,7 @@ from flask import Flask, Response, abort, jsonify, render_template, request
 from werkzeug.serving import make_server
 
 from .. import __version__
+from ..decision import TEXT, Status
 from ..kiosk import Kiosk
 from .live import LiveLoop
 
@@ -73,15 +74,16 @@ def create_screen_app(kiosk: Kiosk, loop: LiveLoop, online: threading.Event | No
         if request.headers.get("X-Kiosk-Token") != app.config["KIOSK_TOKEN"]:
             return jsonify({"error": "token tidak valid"}), 403
         body = request.get_json(silent=True) or {}
-        value = str(body.get("nip", "")).strip()
+        value = str(body.get("nip", "")).strip()[:64]
         if not value:
-            return jsonify({"status": "invalid_nip", "message": "NIP harus diisi"}), 400
-        frame = loop.last_frame()
-        if frame is None:
-            return jsonify({"status": "camera_error", "message": "Kamera belum siap"}), 503
-        result = kiosk.record_nip(value, frame)
-        loop.show_result(result)
-        return jsonify(result.__dict__), (200 if result.recorded else 422)
+            return jsonify({"status": Status.INVALID_NIP.value,
+                            "message": TEXT[Status.INVALID_NIP].format(problem="NIP harus diisi")
+                            }), 400
+        result = loop.submit_nip(value)
+        if result is None:
+            return jsonify({"status": Status.CHECKING.value,
+                            "message": TEXT[Status.CHECKING]}), 202
+        return jsonify(result.as_dict()), (200 if result.recorded else 422)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -1,10 +1,9 @@
-"""The live camera loop: per frame, detect and track; per person, identify, check liveness, decide.
+"""The live camera loop behind the kiosk screen: frames through the session, onto the screen.
 
-A person walks up: the face is tracked from frame to frame (encoded once per
-track), the liveness window fills, and the kiosk commits the event and shows
-the name and time. One decision per track: standing there longer does not
-make a second event; stepping away and back gives "sudah tercatat" from the
-repeat window. An unknown face is offered the NIP fallback.
+A person walks up: the session tracks the face, the liveness window fills, the one decision
+says what happens, and the screen shows it (the name and time, or why not). A final result
+stays on the screen for `hold_s`; a typed NIP (`submit_nip`) is decided by the same loop on
+the next frames, with liveness, and its result shown the same way.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import io
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -22,16 +21,18 @@ from PIL import Image
 
 from ..camera.base import CameraError
 from ..config import LivenessConfig
-from ..face import FaceStatus, Verdict
+from ..decision import TEXT, Note, Status
 from ..kiosk import Kiosk, Result
-from ..liveness.core import PROMPTS, Challenge, LivenessResult, Observation, choose_challenge, evaluate
-from ..liveness.landmarks import make_backend
-from ..rules import FrameQuality, Refusal, check_quality, sharpness
-from ..tracking import FaceTracker
+from ..session import Session, Step
+from ..tracking import Encoder, dlib_encoder
 
 logger = logging.getLogger(__name__)
 
-IDLE = "Silakan hadapkan wajah ke kamera"
+#: what the page shows for a status (its `state`), besides "refused"
+SCREEN_STATES = {Status.IDLE: "idle", Status.NO_FACE: "idle", Status.DONE: "idle",
+                 Status.CHECKING: "checking", Status.RECORDED: "result",
+                 Status.REPEAT: "result", Status.UNKNOWN: "unknown",
+                 Status.CAMERA_ERROR: "camera_error"}
 
 
 @dataclass
@@ -39,8 +40,9 @@ class ScreenState:
     """What the page shows; served as JSON."""
 
     state: str = "idle"  # idle | checking | challenge | result | refused | unknown | camera_error
-    message: str = IDLE
-    status: str | None = None  # the Result status when state is result/refused/unknown
+    message: str = TEXT[Status.IDLE]
+    detail: str | None = None  # the second line: late/early, NIP review, offline
+    status: str | None = None  # the decision's status when state is result/refused/unknown
     name: str | None = None
     employee_id: str | None = None
     kind: str | None = None
@@ -58,42 +60,23 @@ class ScreenState:
         return asdict(self)
 
 
-@dataclass
-class _Track:
-    observations: list[Observation] = field(default_factory=list)
-    challenge: Challenge | None = None
-    challenge_from: int = 0
-    decided: bool = False
-
-
 class LiveLoop:
-    """Runs the camera → tracker → liveness → rules → outbox path in a thread."""
+    """Runs camera → session (tracker, liveness, decision, outbox) → screen in a thread."""
 
     def __init__(self, kiosk: Kiosk, liveness: LivenessConfig, hold_s: float = 4.0,
-                 online: threading.Event | None = None):
+                 online: threading.Event | None = None, encoder: Encoder = dlib_encoder):
         self.kiosk = kiosk
-        self.cfg = liveness
         self.hold_s = hold_s
         self.online = online
-        self.backend = make_backend(liveness.backend)
-        self._gallery_gen = -1
-        self.tracker = self._tracker()
-        self.track = _Track()
+        self.session = Session(kiosk, liveness, encoder)
         self.state = ScreenState()
         self.camera_state = "ok"
         self._hold_until = 0.0
         self._jpeg = b""
-        self._last_frame: NDArray[np.uint8] | None = None
         self.lock = threading.Lock()
         self.stop_event = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_step_at = time.monotonic()
-
-    def _tracker(self) -> FaceTracker:
-        gallery = self.kiosk.engine.gallery
-        self._gallery_gen = gallery.generation
-        return FaceTracker(gallery.index, self.kiosk.runtime.face_distance,
-                           self.kiosk.settings.face.upsample, backend=self.backend)
 
     # --- what the web page reads ------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -106,10 +89,14 @@ class LiveLoop:
         with self.lock:
             return self._jpeg
 
-    def last_frame(self) -> NDArray[np.uint8] | None:
-        """The latest frame (the NIP fallback's photo)."""
-        with self.lock:
-            return self._last_frame
+    def submit_nip(self, nip: str, timeout_s: float = 20.0) -> Result | None:
+        """A NIP typed on the screen: decided by the loop on the next frames (with liveness);
+        its result, or None when not decided within the timeout (the screen shows it later)."""
+        pending = self.session.claim(nip)
+        if not self.alive():
+            return None
+        pending.done.wait(timeout_s)
+        return pending.result
 
     # --- the loop --------------------------------------------------------------------
     def start(self) -> None:
@@ -131,8 +118,8 @@ class LiveLoop:
                 self.step()
             except CameraError as err:
                 self.camera_state = str(err)[:200]
-                self._show(ScreenState(state="camera_error",
-                                       message="Kamera bermasalah — hubungi petugas TI"))
+                self._show(ScreenState(state="camera_error", status=Status.CAMERA_ERROR.value,
+                                       message=TEXT[Status.CAMERA_ERROR]))
                 self.stop_event.wait(2.0)
             except Exception:
                 logger.exception("live frame failed")
@@ -153,99 +140,53 @@ class LiveLoop:
     def _holding(self) -> bool:
         return time.monotonic() < self._hold_until
 
-    def step(self) -> None:
-        """One frame."""
+    def step(self) -> Step:
+        """One frame: capture, preview, decide, show."""
         frame = self.kiosk.camera.capture()
         self.camera_state = "ok"
+        self._preview(frame)
+        step = self.session.step(frame)
+        self.show(step)
+        return step
+
+    def _preview(self, frame: NDArray[np.uint8]) -> None:
         buf = io.BytesIO()
         Image.fromarray(frame).save(buf, "JPEG", quality=70)
         with self.lock:
             self._jpeg = buf.getvalue()
-            self._last_frame = frame
             self.state.frame_no += 1
-        if self.kiosk.engine.gallery.generation != self._gallery_gen:
-            self.tracker = self._tracker()
-        self.tracker.threshold = self.kiosk.runtime.face_distance
-        r = self.tracker.process(frame)
-        if r.faces != 1:
-            self.track = _Track()
-            if r.faces > 1 and not self._holding():
-                self._show(ScreenState(state="refused", status="multiple_faces",
-                                       message=Refusal.MULTIPLE_FACES.value))
-            elif not self._holding():
-                self._show(ScreenState())
-            return
-        if r.new_track:
-            self.track = _Track()
-        t = self.track
-        if t.decided:  # one decision per person in front of the kiosk
-            if not self._holding():
-                self._show(ScreenState(message="Terima kasih, silakan lanjut"))
-            return
-        assert r.box is not None
-        top, right, bottom, left = r.box
-        grey = frame[max(top, 0):bottom, max(left, 0):right].mean(axis=2).astype(np.uint8)
-        refusal = check_quality(FrameQuality(1, bottom - top, sharpness(grey)),
-                                self.kiosk.runtime.limits)
-        if refusal is not None:
-            t.observations.clear()
-            if not self._holding():
-                self._show(ScreenState(state="refused", status=refusal.name.lower(),
-                                       message=refusal.value, box=list(r.box)))
-            return
-        if r.employee_id is None:
-            if not self._holding() or self.state.state == "unknown":
-                self._show(ScreenState(state="unknown", status="unknown",
-                                       message=Refusal.UNKNOWN_FACE.value, nip_offer=True,
-                                       box=list(r.box)))
-            return
-        if r.observation is not None:
-            t.observations.append(r.observation)
-        live = self._liveness(t)
-        if live is None:
-            return
-        if not live.passed:
-            t.decided = True
-            self._show(ScreenState(state="refused", status="not_live",
-                                   message=Refusal.NOT_LIVE.value, box=list(r.box)), hold=True)
-            return
-        verdict = Verdict(FaceStatus.MATCHED, r.employee_id, r.distance,
-                          self.kiosk.runtime.face_distance, 1, r.box)
-        result = self.kiosk.record(verdict, frame, liveness=live if self.cfg.mode != "off" else None)
-        t.decided = True
-        self.show_result(result)
 
-    def _liveness(self, t: _Track) -> LivenessResult | None:
-        """The verdict once there is enough to decide; None while still watching."""
-        if self.cfg.mode == "off":
-            return LivenessResult("none", 0.0, True, "liveness off")
-        method = self.backend.method
-        if t.challenge is None:
-            if len(t.observations) < self.cfg.window:
-                if not self._holding():
-                    self._show(ScreenState(state="checking", message="Tahan sebentar…"))
-                return None
-            result = evaluate(t.observations[-self.cfg.window * 2:], method)
-            if result.passed:
-                return result
-            t.challenge = choose_challenge()
-            t.challenge_from = len(t.observations)
-            self._show(ScreenState(state="challenge", message=PROMPTS[t.challenge]))
-            return None
-        since = t.observations[t.challenge_from:]
-        result = evaluate(since, method, t.challenge)
-        if result.passed or len(since) >= self.cfg.challenge_frames:
-            return result
-        return None
+    def show(self, step: Step) -> None:
+        """Put a frame's outcome on the screen: a final one held for `hold_s`, a passing one
+        (come closer, hold still, unknown face) only while nothing is held."""
+        result = step.result
+        d = result.decision
+        box = list(step.box) if step.box else None
+        if d.final or step.claim is not None:
+            self.show_result(result)
+            return
+        if self._holding() and not (d.status is Status.UNKNOWN and self.state.state == "unknown"):
+            return
+        if step.prompt:
+            self._show(ScreenState(state="challenge", message=step.prompt,
+                                   status=Status.CHECKING.value, box=box))
+            return
+        state = SCREEN_STATES.get(d.status, "refused")
+        message = TEXT[Status.IDLE] if d.status is Status.NO_FACE else d.message
+        self._show(ScreenState(state=state, message=message,
+                               status=None if state == "idle" else d.status.value,
+                               nip_offer=d.status is Status.UNKNOWN, box=box,
+                               name=result.name, employee_id=d.employee_id))
 
     def show_result(self, result: Result) -> None:
-        """Put a check-in result on the screen for `hold_s`."""
+        """Put an attempt's result on the screen for `hold_s`."""
+        d = result.decision
         offline = result.recorded and self.online is not None and not self.online.is_set()
-        message = result.message
-        if offline:
-            message += " — jaringan terputus, data tersimpan"
-        state = "result" if result.status in ("recorded", "repeat") else "refused"
+        notes = [*d.notes, *([TEXT[Note.OFFLINE]] if offline else [])]
+        state = "result" if d.status in (Status.RECORDED, Status.REPEAT) else "refused"
         self._show(ScreenState(
-            state=state, message=message, status=result.status, name=result.name,
-            employee_id=result.employee_id, kind=result.kind, local_time=result.local_time,
-            method=result.method, seq=result.seq, saved_offline=offline), hold=True)
+            state=state, message=d.headline, detail="; ".join(notes) or None,
+            status=d.status.value, name=result.name,
+            employee_id=d.employee_id, kind=d.kind.value if d.kind else None,
+            local_time=d.local_time, method=d.method.value, seq=result.seq,
+            saved_offline=offline), hold=True)

@@ -1,4 +1,5 @@
-"""Camera scenes made from real face photos, for the files camera of a live kiosk.
+"""Camera scenes made from real face photos, for the files camera of a live kiosk (tests,
+the face benchmark).
 
 No camera is at hand here, so a person walking up is a short sequence of
 640×480 frames of a real photo with sensor noise, and a blink is the same
@@ -12,6 +13,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from hadir_edge.engine import face_recognition
 from PIL import Image
 
 
@@ -38,8 +40,7 @@ def sensor_noise(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def portrait(photo: Path, face_px: int = 120) -> np.ndarray:
     """A 640×480 frame of the person standing at the kiosk: the face about `face_px` high."""
-    import face_recognition as fr
-
+    fr = face_recognition()
     img = Image.open(photo).convert("RGB")
     top, right, bottom, left = fr.face_locations(np.array(img), 1)[0]
     cx, cy, h = (left + right) / 2, (top + bottom) / 2, bottom - top
@@ -49,12 +50,11 @@ def portrait(photo: Path, face_px: int = 120) -> np.ndarray:
     return np.array(crop.resize((640, 480)))
 
 
-def blink_frames(photo: Path, seed: int = 3) -> list[np.ndarray]:
+def blink_frames(photo: Path, seed: int = 3, face_px: int = 120) -> list[np.ndarray]:
     """12 frames of a live person: eyes open, a blink over three frames, open again."""
-    import face_recognition as fr
-
+    fr = face_recognition()
     rng = np.random.default_rng(seed)
-    frame = portrait(photo)
+    frame = portrait(photo, face_px)
     box = fr.face_locations(frame, 0)[0]
     marks = fr.face_landmarks(frame, [box], model="small")[0]
     seq = [frame] * 5 + [close_eyes(frame, marks, lv) for lv in (0.6, 1.0, 0.7)] + [frame] * 4
