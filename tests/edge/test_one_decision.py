@@ -107,3 +107,28 @@ def test_every_adapter_is_built_in_the_composition_root():
                     "LiveLoop", "ScreenServer", "Kiosk"):
         where = calls(adapter)
         assert where and all(c.startswith("bootstrap.py:") for c in where), (adapter, where)
+
+
+def test_a_fresh_kiosk_sees_the_faces_the_cloud_sends_without_a_restart(tmp_path, faces_dir):
+    """Regression: `make_kiosk` took `gallery or open_gallery(...)`; an empty gallery is falsy,
+    so a kiosk that started empty decided with a second gallery and never saw the faces the
+    device agent applied from the cloud until it was restarted."""
+    from hadir_edge.camera.files import load_rgb
+    from hadir_protocol.codec import pack_encoding
+    from hadir_protocol.models import GalleryDelta, GalleryPerson
+
+    service = build_service(settings(tmp_path, faces_dir / "obama/obama2.jpg"), screen=False)
+    try:
+        assert len(service.agent.gallery) == 0
+        assert service.kiosk is not None and service.kiosk.engine.gallery is service.agent.gallery
+        sim = Simulator(service, SimClock(), every_s=1.0)
+        sim.tick()
+        assert sim.made == 0  # nobody known yet
+        enc, _ = service.kiosk.engine.encode_single(load_rgb(faces_dir / "obama/obama1.jpg"))
+        service.agent.gallery.apply(GalleryDelta(
+            device_id="kiosk-satu-01", base_version=0, version=1, upserts=[GalleryPerson(
+                employee_id=NIP, name="Barack Obama", encodings_b64=[pack_encoding(enc)])]))
+        sim.tick()
+        assert sim.made == 1 and service.outbox.depth() == 1
+    finally:
+        service.outbox.close()

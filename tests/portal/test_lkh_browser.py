@@ -48,7 +48,7 @@ def test_an_lkh_is_filed_returned_fixed_and_approved(portal_url: str,  # noqa: F
     page.on("response", lambda r: failed.append(r.url) if r.status >= 500 else None)
 
     _sign_in(page, portal_url, DEWI)
-    page.get_by_role("link", name="Pemberitahuan").click()
+    page.get_by_role("link", name="Pemberitahuan", exact=True).click()
     page.wait_for_url(f"{portal_url}/pemberitahuan")
     assert f"LKH tanggal {day:%d-%m-%Y} belum diisi" in page.locator("#notices").inner_text()
     _shot(page, tmp_path, "portal-notices-id")

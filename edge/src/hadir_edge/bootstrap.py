@@ -59,12 +59,15 @@ def make_kiosk(settings: EdgeSettings, *, camera: Camera | None = None,
                runtime: RuntimeConfig | None = None, identity: DeviceIdentity | None = None,
                now: Callable[[], datetime] = utc_now) -> Kiosk:
     """Camera, face engine, GPS, outbox, config and key of one kiosk, from its settings."""
-    runtime = runtime or RuntimeConfig(settings)
-    gallery = gallery or open_gallery(settings)
-    return Kiosk(settings, camera or make_camera(settings.camera),
+    # `is None`, never `or`: an empty gallery or outbox is falsy (len 0), and a second one
+    # would leave the kiosk blind to the faces the device agent applies to the first
+    runtime = RuntimeConfig(settings) if runtime is None else runtime
+    gallery = open_gallery(settings) if gallery is None else gallery
+    return Kiosk(settings, make_camera(settings.camera) if camera is None else camera,
                  make_engine(settings, gallery, runtime.face_distance), make_gps(settings.gps),
-                 outbox or Outbox(settings.data_dir / "outbox.sqlite"), runtime,
-                 identity or DeviceIdentity(settings.data_dir), now=now)
+                 Outbox(settings.data_dir / "outbox.sqlite") if outbox is None else outbox,
+                 runtime, DeviceIdentity(settings.data_dir) if identity is None else identity,
+                 now=now)
 
 
 @dataclass
