@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -32,7 +33,10 @@ def jpeg() -> str:
 def portal(fresh_db: str, monkeypatch):
     upgrade(fresh_db)
     key = generate_key()
-    now = datetime.now(UTC)
+    # two check-ins of today at the office (WITA), even in the minutes after its midnight
+    wita = ZoneInfo("Asia/Makassar")
+    midnight = datetime.combine(datetime.now(wita).date(), time(), wita)
+    now = max(datetime.now(UTC), midnight.astimezone(UTC) + timedelta(minutes=10))
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         add_office(conn, "sdn-1", "SD Negeri 1", "Asia/Makassar", -5.3, 122.5, 50)
         add_device(conn, "kiosk-sdn-1", public_key_b64(key), "sdn-1")
@@ -53,6 +57,7 @@ def portal(fresh_db: str, monkeypatch):
             conn.execute(f"INSERT INTO checkins ({cols}) VALUES ({', '.join(['%s'] * 32)})",
                          checkin_row(CheckIn.model_validate(raw), raw))
     monkeypatch.setenv("HADIR_DATABASE_URL", fresh_db)
+    monkeypatch.setenv("HADIR_TIMEZONE", "Asia/Makassar")  # a regency in Sulawesi
     app = create_app(CloudSettings(), SECRET_KEY="x" * 32, WTF_CSRF_ENABLED=False)
     return app.test_client(), token
 
@@ -164,3 +169,37 @@ def test_a_busy_day_is_paged_newest_first_without_gaps(portal, fresh_db: str):
     assert bad.status_code == 400
     assert "Tautan halaman berikutnya rusak" in bad.get_data(as_text=True)
     assert client.get("/api/checkins?date=kemarin").json == {"error": "tanggal harus YYYY-MM-DD"}
+
+
+@pytest.mark.parametrize(("zone", "shown"), [("Asia/Makassar", 1), ("Asia/Jakarta", 0)])
+def test_today_is_the_regencys_day(fresh_db: str, monkeypatch, zone: str, shown: int):
+    """At 00:30 WITA (23:30 WIB the day before) a regency in Sulawesi (HADIR_TIMEZONE=
+    Asia/Makassar) sees the check-in its WITA office made at 00:05; one set to WIB is still on
+    the day before, when that office made none."""
+    upgrade(fresh_db)
+    moment = datetime(2026, 10, 5, 16, 30, tzinfo=UTC)
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            return moment.astimezone(tz)
+
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        add_office(conn, "sdn-1", "SD Negeri 1", "Asia/Makassar", -5.3, 122.5, 50)
+        add_user(conn, "admin", "kata-sandi-rahasia")
+        conn.execute("INSERT INTO checkins (event_id, device_id, seq, employee_id, kind, "
+                     "captured_at, office_id) VALUES (gen_random_uuid(), 'kiosk-sdn-1', 1, %s, "
+                     "'in', %s, 'sdn-1')", (NIP, moment - timedelta(minutes=25)))
+    monkeypatch.setenv("HADIR_DATABASE_URL", fresh_db)
+    monkeypatch.setenv("HADIR_TIMEZONE", zone)
+    monkeypatch.setattr("hadir_cloud.portal.datetime", Frozen)
+    client = create_app(CloudSettings(), SECRET_KEY="x" * 32, WTF_CSRF_ENABLED=False).test_client()
+    html = client.post("/masuk", data={"username": "admin", "password": "kata-sandi-rahasia"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert html.count("data-event-id") == shown
+
+
+def test_an_unknown_regency_zone_is_refused(monkeypatch):
+    monkeypatch.setenv("HADIR_TIMEZONE", "Asia/Singapore")
+    with pytest.raises(ValueError, match="timezone"):
+        CloudSettings()

@@ -83,6 +83,16 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
                                  " document.querySelector('#message').textContent]")
             raise AssertionError(f"waiting for {status!r}, the screen shows {seen}") from err
 
+    def step_away() -> None:
+        """Nobody in front: the screen asks for a face again. Not just the `idle` state, which
+        "done" (the person already decided, still standing there) shares: the next person on
+        the stage must be a new track, not the last one still in view."""
+        stage.show("nobody")
+        page.wait_for_function(
+            "m => document.body.dataset.state === 'idle'"
+            " && document.querySelector('#message').textContent === m",
+            arg="Silakan hadapkan wajah ke kamera", timeout=30_000)
+
     # 1. recognised: the name and "Masuk/Pulang HH:MM, tercatat", within the blink window
     page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=30_000)
     stage.show("obama")
@@ -90,8 +100,7 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     assert "tercatat" in message.inner_text()
     assert page.locator("#name").inner_text() == "Barack Obama"
     # 2. the same person again after stepping away: "sudah tercatat", no second event
-    stage.show("nobody")
-    page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=30_000)
+    step_away()
     stage.show("obama")
     see("repeat")
     assert message.inner_text() == "sudah tercatat"
@@ -102,8 +111,7 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
             page.click(f"#keys button:text-is('{digit}')")
         page.click("#nip-submit")
 
-    stage.show("nobody")
-    page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=30_000)
+    step_away()
     stage.show("stranger")
     see("unknown")
     assert message.inner_text() == "wajah tidak dikenali"
@@ -114,8 +122,7 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     assert "menunggu diperiksa atasan" in detail.inner_text()
     page.screenshot(path=str(tmp_path / "kiosk-nip.png"))
     # 3b. a printed photo held up to the keypad: asked to blink or turn, cannot, refused
-    stage.show("nobody")
-    page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=30_000)
+    step_away()
     stage.show("printed")
     see("unknown")
     type_nip(NIP_STRANGER)
@@ -126,8 +133,7 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     page.wait_for_function(
         "() => document.querySelector('#it-status').textContent.includes('konfigurasi v1')",
         timeout=30_000)
-    stage.show("nobody")
-    page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=30_000)
+    step_away()
     stage.show("kit")
     see("outside_geofence")
     assert message.inner_text() == "di luar area kantor"
@@ -139,8 +145,7 @@ def test_kiosk_screen_walkthrough(stack: Stack, faces_dir: Path, tmp_path: Path,
     # 5. offline: the check-in is kept, the outbox grows, then drains when the link returns
     stack.broker.stop()
     page.wait_for_selector("#offline-banner", state="visible", timeout=30_000)
-    stage.show("nobody")
-    page.wait_for_function("() => document.body.dataset.state === 'idle'", timeout=30_000)
+    step_away()
     stage.show("kit")
     see("recorded")
     assert "tercatat" in message.inner_text()

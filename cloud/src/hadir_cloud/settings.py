@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +17,11 @@ if TYPE_CHECKING:
 
 #: The cloud's broker users, one role each: least privilege in the broker's ACL.
 BrokerRole = Literal["ingest", "fleet", "cli"]
+#: Indonesia's three zones: WIB, WITA, WIT.
+Zone = Literal["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]
+#: their short names, as Indonesians write a time: 07.30 WITA
+ZONE_NAMES: dict[str, str] = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA",
+                              "Asia/Jayapura": "WIT"}
 
 
 class SettingsError(RuntimeError):
@@ -112,6 +119,10 @@ class CloudSettings(BaseSettings):
     cli_broker_password_file: Path | None = Field(
         None, description="file holding the CLI's MQTT password")
 
+    timezone: Zone = Field(
+        "Asia/Jakarta", description="the regency's own zone (Asia/Jakarta WIB, Asia/Makassar "
+        "WITA, Asia/Jayapura WIT): the portal's and the daily jobs' 'today', and the zone of times "
+        "shown where no office's applies. Every working day stays local to its office")
     portal_base_url: str = Field(
         "http://127.0.0.1:8000", description="the portal's public address: printed in signed "
         "letters' QR codes (/verifikasi/<token>) and in the links of e-mails and gateway messages "
@@ -137,6 +148,14 @@ class CloudSettings(BaseSettings):
     letters_rules_file: Path | None = Field(
         None, description="the regency's letter rules (numbering, classification, JRA); "
         "default: the shipped letters/aturan_surat.toml")
+
+    def zone(self) -> ZoneInfo:
+        """The regency's zone (HADIR_TIMEZONE)."""
+        return ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """Today in the regency's zone."""
+        return datetime.now(self.zone()).date()
 
     def require_database_url(self) -> str:
         """The database URL, or a clear error naming the variable."""

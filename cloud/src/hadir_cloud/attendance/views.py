@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 from flask_login import current_user
 
-from ..portal import db
+from ..portal import db, regency_zone
 from ..portal.rbac import Role
 from ..punches.store import fingerprint_events
 from ..review.store import days_waiting
@@ -40,7 +40,6 @@ from .domain import (
 )
 
 bp = Blueprint("attendance", __name__)
-DEFAULT_TZ = "Asia/Jakarta"
 #: who sees the TPP estimate on a person's month (an atasan sees the days, not the money)
 _TPP_READERS = frozenset({Role.ADMIN_OPD, Role.ADMIN_BKPSDM, Role.PIMPINAN, Role.ADMIN})
 #: the recap's columns as people read them (keys: domain.DAY_COLUMNS, domain.MONTH_COLUMNS)
@@ -88,7 +87,7 @@ def search():  # type: ignore[no-untyped-def]
 def _month_page(nip: str, heading: str, show_tpp: bool, back: bool = False) -> str:
     emp_row = db().execute("SELECT e.name, o.tz FROM employees e JOIN offices o ON "
                            "o.id = e.office_id WHERE e.nip = %s", (nip,)).fetchone()
-    tz = ZoneInfo(emp_row[1] if emp_row else DEFAULT_TZ)
+    tz = ZoneInfo(emp_row[1]) if emp_row else regency_zone()
     today = datetime.now(tz).date()
     month = request.args.get("bulan") or today.strftime("%Y-%m")
     try:
@@ -162,7 +161,7 @@ def _recap() -> dict[str, Any]:
     who = current_user.principal
     scope = _scope()
     picker = store.units_tree(db(), None if scope is None else who.units)
-    now = datetime.now(ZoneInfo(DEFAULT_TZ))
+    now = datetime.now(regency_zone())
     unit = request.args.get("unit") or ""
     if unit:
         if scope is not None and unit not in scope:
@@ -319,7 +318,7 @@ def team_pdf():  # type: ignore[no-untyped-def]
                 "unit yang lebih kecil, atau unduh Excel.", max=format_number(MAX_ROWS),
                 num=format_number(len(r["rows"]))), "error")
         return redirect(url_for("attendance.team", **request.args))
-    printed = datetime.now(ZoneInfo(DEFAULT_TZ))
+    printed = datetime.now(regency_zone())
     units = [r["unit"]] if r["unit"] else [u.id for u in r["picker"] if u.depth == 0]
     kop, signer = document_head(db(), units, printed.date())
     body = render_recap(r, kop, signer, printed)

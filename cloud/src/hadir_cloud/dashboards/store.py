@@ -134,9 +134,10 @@ def unit_of(conn: psycopg.Connection, unit: str) -> dict[str, str] | None:
     return dict(zip(("id", "name", "opd_id", "opd_name"), row, strict=True)) if row else None
 
 
-def local_today(conn: psycopg.Connection) -> datetime:
-    """Now, in WIB (the board's heading; every office's own today is in the views)."""
-    row = conn.execute("SELECT now() AT TIME ZONE 'Asia/Jakarta'").fetchone()
+def local_today(conn: psycopg.Connection, zone: str) -> datetime:
+    """Now, in the regency's zone (the board's heading; every office's own today is in the
+    views)."""
+    row = conn.execute("SELECT now() AT TIME ZONE %s", (zone,)).fetchone()
     assert row is not None
     return row[0]  # type: ignore[no-any-return]
 

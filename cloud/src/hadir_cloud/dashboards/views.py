@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..portal import db
+from ..portal import db, regency_zone
 from ..portal.rbac import decide
 from ..settings import CloudSettings
 from ..tpp.field_errors import N_
@@ -43,7 +43,7 @@ def _rule() -> QuadrantRule:
 
 
 def _month() -> tuple[str, date, date]:
-    now = store.local_today(db())
+    now = store.local_today(db(), regency_zone().key)
     text = request.args.get("bulan") or now.strftime("%Y-%m")
     try:
         first = datetime.strptime(text, "%Y-%m").date()
@@ -106,7 +106,7 @@ def _can_import() -> bool:
 
 def _board(opd: tuple[str, str] | None) -> str:
     month, first, last = _month()
-    today = store.local_today(db()).date()
+    today = store.local_today(db(), regency_zone().key).date()
     days = domain.month_days(first, last, today)
     opd_id = opd[0] if opd else None
     now_rows = store.presence_now(db(), opd_id)
@@ -148,7 +148,7 @@ def unit(unit_id: str):  # type: ignore[no-untyped-def]
     if found is None:
         abort(404)
     month, first, last = _month()
-    today = store.local_today(db()).date()
+    today = store.local_today(db(), regency_zone().key).date()
     days = domain.month_days(first, last, today)
     people = store.people(db(), unit_id, days)
     periods = store.periods(db())

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 import psycopg
@@ -62,7 +60,7 @@ def register(main: click.Group, device: click.Group,
         try:
             with connect() as conn:
                 # and every approved dinas luar near its office (devices/duties.py)
-                today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+                today = CloudSettings().today()
                 approved += [d for d in approved_near(conn, office_of(conn, device_id), today)
                              if d not in approved]
                 cfg = publish_config(conn, c, device_id, thresholds=thresholds, duties=approved)

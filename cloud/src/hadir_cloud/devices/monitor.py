@@ -19,7 +19,6 @@ import signal
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
 import psycopg
@@ -203,8 +202,7 @@ class FleetMonitor:
         if not self.client.is_connected():
             return
         try:
-            deliver_pending(self._db(), self.out,
-                            datetime.now(ZoneInfo("Asia/Jakarta")).date())
+            deliver_pending(self._db(), self.out, self.settings.today())
         except psycopg.Error as err:
             logger.warning("dinas luar not delivered yet (database): %s", err)
             self._drop_connection()
@@ -224,7 +222,7 @@ class FleetMonitor:
             key = (tuple(versions), datetime.now(UTC).date())
             if key == self._schedules_seen:
                 return
-            today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+            today = self.settings.today()
             for device_id in stale_schedules(conn):
                 version = refresh_device(conn, self.out, device_id, today)
                 logger.info("work schedules changed: config v%s sent to %s", version, device_id)

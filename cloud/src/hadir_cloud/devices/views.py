@@ -29,10 +29,10 @@ from hadir_protocol.models import CommandName, Thresholds
 from pydantic import ValidationError
 
 from ..jobs import progress
-from ..portal import db
+from ..portal import db, regency_zone
 from ..portal.rbac import decide
 from ..privacy.store import live_consent
-from ..settings import CloudSettings, SettingsError
+from ..settings import ZONE_NAMES, CloudSettings, SettingsError
 from ..tpp.field_errors import N_
 from . import console, registration
 from .commands import send_command
@@ -49,16 +49,14 @@ HEALTH = {"sehat": (N_("Sehat"), "ok"), "perhatian": (N_("Perlu perhatian"), "wa
           "belum_melapor": (N_("Belum melapor"), "empty")}
 
 
-ZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-
-
 @bp.app_template_filter("localtime")
 def localtime(value: datetime | None, tz: str | None = None) -> str:
-    """A moment as the office's wall clock: '2026-12-03 07:41 WITA' (WIB without an office)."""
+    """A moment as the office's wall clock: '2026-12-03 07:41 WITA' (the regency's zone without
+    an office)."""
     if value is None:
         return "—"
-    zone = tz if tz in ZONES else "Asia/Jakarta"
-    return f"{value.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {ZONES[zone]}"
+    zone = tz if tz in ZONE_NAMES else regency_zone().key
+    return f"{value.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {ZONE_NAMES[zone]}"
 
 
 def _health_text(key: str) -> str:

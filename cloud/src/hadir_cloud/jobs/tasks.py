@@ -7,7 +7,7 @@ import io
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -22,6 +22,9 @@ from ..tpp.rules import NoRuleSetError, RuleSetError
 from ..tpp.schedule import NoScheduleError, ScheduleError
 from ..tpp.tpp import UnknownPositionClassError
 from . import progress
+
+if TYPE_CHECKING:
+    from ..settings import CloudSettings
 
 logger = logging.getLogger(__name__)
 
@@ -241,8 +244,9 @@ def defer_letter_sign(app: App, url: str, letter_id: int, actor: str) -> int:
     return job_id
 
 
-def _wib_day(timestamp: int) -> date:
-    return datetime.fromtimestamp(timestamp, ZoneInfo("Asia/Jakarta")).date()
+def _local_day(timestamp: int, settings: CloudSettings) -> date:
+    """The job's day in the regency's zone (HADIR_TIMEZONE)."""
+    return datetime.fromtimestamp(timestamp, settings.zone()).date()
 
 
 def notify_collect(context: JobContext, timestamp: int) -> int:
@@ -255,7 +259,7 @@ def notify_collect(context: JobContext, timestamp: int) -> int:
     settings = CloudSettings()
     now = datetime.fromtimestamp(timestamp, ZoneInfo("UTC"))
     with psycopg.connect(context.additional_context["conninfo"], autocommit=True) as conn:
-        new = store.collect(conn, _wib_day(timestamp), now)
+        new = store.collect(conn, _local_day(timestamp, settings), now)
         ways = channels.from_settings(settings)
         if ways:
             try:
@@ -278,7 +282,8 @@ def notify_digest(context: JobContext, timestamp: int) -> int:
         logger.info("no HADIR_SMTP_HOST or HADIR_NOTIFY_WEBHOOK_URL: digests stay in the portal")
         return 0
     with psycopg.connect(context.additional_context["conninfo"], autocommit=True) as conn:
-        return store.send_digests(conn, ways, _wib_day(timestamp), settings.portal_base_url)
+        return store.send_digests(conn, ways, _local_day(timestamp, settings),
+                                  settings.portal_base_url)
 
 
 FACE_KIND = "face_enrol"

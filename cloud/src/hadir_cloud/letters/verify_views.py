@@ -6,19 +6,18 @@ changed after signing)."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
-from ..portal import db
+from ..portal import db, regency_zone
+from ..settings import ZONE_NAMES
 from .domain import KIND_TEXT
 from .views import settings
 
 bp = Blueprint("verify", __name__)
 #: the largest PDF the upload form reads
 MAX_UPLOAD = 20 * 1024 * 1024
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 def _letter(where: str, value: str) -> dict[str, Any] | None:
@@ -36,6 +35,13 @@ def _letter(where: str, value: str) -> dict[str, Any] | None:
     found = dict(zip(keys, row, strict=True))
     found["kind_text"] = KIND_TEXT.get(found["kind"], found["kind"])
     return found
+
+
+def _page(**values: Any) -> str:
+    """The verification page; times in the regency's zone, named as written (WIB, WITA, WIT)."""
+    zone = regency_zone()
+    return render_template("letters/verify.html", tz=zone, zone_name=ZONE_NAMES[zone.key],
+                           **values)
 
 
 def _check(pdf: bytes) -> tuple[Any, str]:
@@ -57,7 +63,7 @@ def token(token: str):  # type: ignore[no-untyped-def]
     if letter is None:
         abort(404)
     verdict, problem = _check(bytes(letter["pdf"]))
-    return render_template("letters/verify.html", tz=WIB, letter=letter, verdict=verdict,
+    return _page(letter=letter, verdict=verdict,
                            problem=problem, uploaded=False)
 
 
@@ -65,16 +71,16 @@ def token(token: str):  # type: ignore[no-untyped-def]
 def index():  # type: ignore[no-untyped-def]
     """Upload a PDF to learn whether its signature is valid and which letter it is."""
     if request.method == "GET":
-        return render_template("letters/verify.html", tz=WIB, letter=None, verdict=None, problem="",
+        return _page(letter=None, verdict=None, problem="",
                                uploaded=False)
     upload = request.files.get("berkas")
     data = upload.read(MAX_UPLOAD + 1) if upload and upload.filename else b""
     if not data:
-        return render_template("letters/verify.html", tz=WIB, letter=None, verdict=None,
+        return _page(letter=None, verdict=None,
                                problem=_("Pilih berkas PDF yang akan diperiksa."),
                                uploaded=False), 400
     if len(data) > MAX_UPLOAD:
-        return render_template("letters/verify.html", tz=WIB, letter=None, verdict=None,
+        return _page(letter=None, verdict=None,
                                problem=_("Berkas paling besar 20 MB."), uploaded=False), 400
     verdict, problem = _check(data)
     letter = None
@@ -82,5 +88,5 @@ def index():  # type: ignore[no-untyped-def]
         letter = _letter("l.pdf_sha256", verdict.pdf_sha256) or (
             _letter("l.signature_sha256", verdict.signature_sha256)
             if verdict.signature_sha256 else None)
-    return render_template("letters/verify.html", tz=WIB, letter=letter, verdict=verdict,
+    return _page(letter=letter, verdict=verdict,
                            problem=problem, uploaded=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -29,7 +28,7 @@ from flask_login import current_user
 
 from ..jobs import progress as job_progress
 from ..org.domain import opd_of, subtree
-from ..portal import db
+from ..portal import db, regency_zone
 from ..portal.rbac import Role
 from ..settings import CloudSettings
 from . import archive, store
@@ -38,7 +37,6 @@ from .pdf import render_letter
 from .rules import Rules, load_rules, shipped
 
 bp = Blueprint("letters", __name__)
-DEFAULT_TZ = "Asia/Jakarta"
 
 
 def settings() -> CloudSettings:
@@ -54,8 +52,8 @@ def rules() -> Rules:
 
 
 def now() -> datetime:
-    """The local time (WIB)."""
-    return datetime.now(ZoneInfo(DEFAULT_TZ))
+    """The local time (the regency's zone)."""
+    return datetime.now(regency_zone())
 
 
 def my_nip() -> str | None:
@@ -302,7 +300,7 @@ def show(letter_id: int):  # type: ignore[no-untyped-def]
         is_author=x.author == nip, versions=versions, a=a, b=b, changes=changes, info=info,
         kind_text=d.KIND_TEXT, state_text=d.STATE_TEXT, move_text=d.MOVE_TEXT,
         access_text=d.ACCESS_TEXT, urgency_text=d.URGENCY_TEXT,
-        initialled=dict(x.initialled_by()), rules=rules(), tz=ZoneInfo(DEFAULT_TZ))
+        initialled=dict(x.initialled_by()), rules=rules(), tz=regency_zone())
 
 
 @bp.post("/surat/<int:letter_id>/aksi", endpoint="act")

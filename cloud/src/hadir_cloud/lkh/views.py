@@ -4,8 +4,7 @@ note), and a day's evidence file for its owner, their atasan and regency HR."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,7 +12,7 @@ from flask_login import current_user
 
 from .. import attachments
 from ..org.store import load_chart
-from ..portal import db
+from ..portal import db, regency_today
 from ..portal import files as files_in
 from ..portal.rbac import Role
 from ..privacy import web as privacy_web
@@ -24,13 +23,12 @@ from .domain import MAX_ACTIVITIES, STATE_TEXT, LkhError, parse_activities
 bp = Blueprint("lkh", __name__)
 #: attachments.owner_kind of an LKH day's files (owner_id '<nip>:<day>')
 OWNER = "lkh"
-DEFAULT_TZ = "Asia/Jakarta"
 #: empty lines offered under the written ones
 BLANK_ROWS = 3
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo(DEFAULT_TZ)).date()
+    return regency_today()
 
 
 def _my_nip() -> str:

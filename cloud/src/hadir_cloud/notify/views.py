@@ -4,13 +4,12 @@ of them (e-mail, a WhatsApp/Telegram gateway; the daily digest; urgent notices a
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..portal import db
+from ..portal import db, regency_zone
 from . import store
 from .domain import CHANNEL_TEXT, CHANNELS, EMAIL, KIND_TEXT, WEBHOOK, Prefs
 
@@ -35,7 +34,7 @@ def index():  # type: ignore[no-untyped-def]
     store.mark_read(db(), current_user.username)
     return render_template("notify/index.html", rows=rows, prefs=p, errors={},
                            offered=_offered(), channel_text=CHANNEL_TEXT, kind_text=KIND_TEXT,
-                           tz=ZoneInfo("Asia/Jakarta"))
+                           tz=regency_zone())
 
 
 @bp.post("/pemberitahuan/pengaturan", endpoint="prefs")
@@ -61,7 +60,7 @@ def prefs():  # type: ignore[no-untyped-def]
         rows = store.for_user(db(), current_user.username)
         return render_template("notify/index.html", rows=rows, prefs=p, errors=errors,
                                offered=_offered(), channel_text=CHANNEL_TEXT,
-                               kind_text=KIND_TEXT, tz=ZoneInfo("Asia/Jakarta")), 400
+                               kind_text=KIND_TEXT, tz=regency_zone()), 400
     store.set_prefs(db(), current_user.username, p)
     flash(_("Pengaturan pemberitahuan tersimpan."), "ok")
     return redirect(url_for("notify.index"))

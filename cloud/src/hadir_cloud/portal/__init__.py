@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 from flask import Flask, Response, abort, current_app, g, render_template, request
@@ -83,6 +85,18 @@ def db() -> psycopg.Connection:
             g.db_pool = pools.get()
             g.db = g.db_pool.getconn()
     return g.db  # type: ignore[no-any-return]
+
+
+def regency_zone() -> ZoneInfo:
+    """The regency's zone (HADIR_TIMEZONE): this request's 'today' and the times shown where no
+    office's zone applies."""
+    settings: CloudSettings = current_app.extensions["hadir_settings"]
+    return settings.zone()
+
+
+def regency_today() -> date:
+    """Today in the regency's zone."""
+    return datetime.now(regency_zone()).date()
 
 
 def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask:

@@ -3,8 +3,6 @@ HR's page of employees' accounts, where a new code is issued (activation or rese
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import (
     Blueprint,
     abort,
@@ -32,7 +30,7 @@ from ..users import (
     invite,
     unit_subtree,
 )
-from . import db
+from . import db, regency_zone
 
 bp = Blueprint("accounts", __name__)
 
@@ -117,7 +115,7 @@ def people():  # type: ignore[no-untyped-def]
     rows, total = accounts(db(), _hr_scope(), query, PAGE, (page - 1) * PAGE)
     return render_template("accounts/people.html", rows=rows, total=total, query=query,
                            page=page, pages=max(1, -(-total // PAGE)),
-                           tz=ZoneInfo("Asia/Jakarta"))
+                           tz=regency_zone())
 
 
 @bp.post("/akun/<nip>/kode", endpoint="issue_code")

@@ -25,11 +25,10 @@ from ..attendance.cache import RecapCache
 from ..privacy import web as privacy_web
 from ..privacy.domain import AuditAction
 from ..users import token_valid, unit_subtree
-from . import db
+from . import db, regency_today, regency_zone
 from .rbac import decide
 
 bp = Blueprint("checkins", __name__)
-DEFAULT_TZ = "Asia/Jakarta"
 
 _SELECT = """
 SELECT c.event_id, c.device_id, c.seq, c.employee_id, c.kind, c.captured_at, c.clock_source,
@@ -79,7 +78,7 @@ def _scope() -> list[str] | None:
 
 def _args(day: date, device: str | None) -> dict[str, Any]:
     start, end = _day_bounds(day)
-    return {"tz": DEFAULT_TZ, "start": start, "end": end, "device": device, "units": _scope(),
+    return {"tz": regency_zone().key, "start": start, "end": end, "device": device, "units": _scope(),
             "day": day}
 
 
@@ -99,7 +98,7 @@ def _rows(day: date, device: str | None) -> list[dict[str, Any]]:
 def _day_arg() -> date:
     raw = request.args.get("date")
     if not raw:
-        return datetime.now(ZoneInfo(DEFAULT_TZ)).date()
+        return regency_today()
     try:
         return date.fromisoformat(raw)
     except ValueError:

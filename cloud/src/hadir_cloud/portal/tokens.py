@@ -4,15 +4,13 @@ once. The same tokens as `hadir-cloud token`."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..users import TOKEN_SCOPES, AccountError, create_token, revoke_token_by_hash, tokens
-from . import db
+from . import db, regency_zone
 
 bp = Blueprint("tokens", __name__)
 #: each scope of `users.TOKEN_SCOPES` in words (a test holds that none is missing)
@@ -26,7 +24,7 @@ def _page(errors: dict[str, str], form: dict[str, object], new_token: str | None
     return render_template("tokens/index.html", rows=tokens(db()),
                            scopes={c: SCOPE_TEXT.get(c, c) for c in sorted(TOKEN_SCOPES)},
                            expiries=EXPIRIES, errors=errors, form=form, new_token=new_token,
-                           tz=ZoneInfo("Asia/Jakarta")), status
+                           tz=regency_zone()), status
 
 
 @bp.get("/token-api", endpoint="index")

@@ -4,19 +4,17 @@ filtered by person, actor, action and dates, newest first, 50 a page (keyset).""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..portal import db
+from ..portal import db, regency_zone
 from . import audit
 from .domain import AuditAction
 from .views import no_store
 
 bp = Blueprint("audit", __name__)
-TZ = ZoneInfo("Asia/Jakarta")
 
 #: every action in words (a test holds that none is missing)
 ACTION_TEXT = {
@@ -73,8 +71,8 @@ def index():  # type: ignore[no-untyped-def]
     rows = audit.entries(
         db(), actor=filters["pelaku"] or None, action=action,
         subject=filters["subjek"] or None,
-        since=datetime.combine(since, time(), TZ) if since else None,
-        until=datetime.combine(until + timedelta(days=1), time(), TZ) if until else None,
+        since=datetime.combine(since, time(), regency_zone()) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time(), regency_zone()) if until else None,
         before=_cursor(), limit=audit.PAGE_SIZE + 1)
     more = len(rows) > audit.PAGE_SIZE
     rows = rows[:audit.PAGE_SIZE]
@@ -82,7 +80,7 @@ def index():  # type: ignore[no-untyped-def]
     return render_template("audit/index.html", rows=rows, filters=filters, actions=ACTION_TEXT,
                            args={k: v for k, v in filters.items() if v}, next_cursor=nxt,
                            first_page=request.args.get("sebelum") is None,
-                           tz=TZ)
+                           tz=regency_zone())
 
 
 bp.after_request(no_store)

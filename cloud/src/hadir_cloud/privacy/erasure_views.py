@@ -3,22 +3,19 @@ follows every kiosk's confirmation; regency HR sets how long data is kept."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from hadir_protocol.identifiers import nip_problem
 
-from ..portal import db
+from ..portal import db, regency_zone
 from ..portal.rbac import decide
 from . import erasure, store, web
 from .domain import DEFAULT_REGENCY, KioskState, RetentionKind
 from .views import KIND_TEXT, no_store
 
 bp = Blueprint("privacy_admin", __name__, url_prefix="/privasi")
-TZ = ZoneInfo("Asia/Jakarta")
 
 #: the erased places in words, in report order
 PLACE_TEXT = {
@@ -56,7 +53,7 @@ def _page(nip: str, errors: dict[str, str], status: int = 200):  # type: ignore[
         errors = {**errors, "nip": problem}
     return render_template("privacy/erasure.html", nip=nip, summary=held, errors=errors,
                            reason=request.form.get("alasan", ""),
-                           recent=erasure.recent(db()), tz=TZ), status
+                           recent=erasure.recent(db()), tz=regency_zone()), status
 
 
 @bp.get("/penghapusan", endpoint="erasure_index")
@@ -99,14 +96,14 @@ def _report_or_404(erasure_id: int) -> erasure.Report:
 def erasure_report(erasure_id: int):  # type: ignore[no-untyped-def]
     """What was erased where, and each kiosk's confirmation (polled until complete)."""
     return render_template("privacy/erasure_report.html", r=_report_or_404(erasure_id),
-                           places=PLACE_TEXT, states=STATE_TEXT, tz=TZ)
+                           places=PLACE_TEXT, states=STATE_TEXT, tz=regency_zone())
 
 
 @bp.get("/penghapusan/<int:erasure_id>/status", endpoint="erasure_status")
 def erasure_status(erasure_id: int):  # type: ignore[no-untyped-def]
     """The kiosks' fragment htmx swaps in until every kiosk confirmed."""
     return render_template("privacy/_erasure_status.html", r=_report_or_404(erasure_id),
-                           states=STATE_TEXT, tz=TZ)
+                           states=STATE_TEXT, tz=regency_zone())
 
 
 @bp.get("/retensi", endpoint="retention")
@@ -122,7 +119,7 @@ def _retention_page(errors: dict[str, str], form: dict[str, str],
         "privacy/retention.html", rows=rows, kinds=list(RetentionKind), kind_text=KIND_TEXT,
         regencies=store.regencies(db()), default=DEFAULT_REGENCY, errors=errors, form=form,
         can_edit=decide("privacy_admin.retention_save", current_user.principal) == 200,
-        tz=TZ), status
+        tz=regency_zone()), status
 
 
 @bp.post("/retensi", endpoint="retention_save")

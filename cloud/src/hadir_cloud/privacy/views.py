@@ -9,7 +9,6 @@ erases their biometric data at once). Erasure by HR and retention settings: eras
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -27,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..jobs import progress
-from ..portal import db
+from ..portal import db, regency_zone
 from ..portal.files import download
 from . import erasure, store, web
 from .domain import (
@@ -41,7 +40,6 @@ from .domain import (
 )
 
 bp = Blueprint("privacy", __name__, url_prefix="/privasi")
-TZ = ZoneInfo("Asia/Jakarta")
 
 #: each kind of retained data in words (pages); the domain's RETENTION_TEXT for the CLI
 KIND_TEXT = {
@@ -112,7 +110,7 @@ def my_data():  # type: ignore[no-untyped-def]
         "FROM subject_exports x LEFT JOIN job_progress p ON p.job_id = x.job_id "
         "WHERE x.employee_id = %s ORDER BY x.requested_at DESC LIMIT 10", (nip,)).fetchall()
     return render_template("privacy/my_data.html", nip=nip, summary=store.held(conn, nip),
-                           consents=store.consents(conn, nip), exports=exports, tz=TZ)
+                           consents=store.consents(conn, nip), exports=exports, tz=regency_zone())
 
 
 @bp.post("/data-saya/ekspor", endpoint="export_start")
@@ -148,7 +146,7 @@ def _own_export(job_id: int) -> tuple[progress.Progress, dict[str, Any]]:
 def export_job(job_id: int):  # type: ignore[no-untyped-def]
     """An export's page: its progress (htmx), then the download."""
     p, x = _own_export(job_id)
-    return render_template("privacy/export_job.html", p=p, x=x, tz=TZ,
+    return render_template("privacy/export_job.html", p=p, x=x, tz=regency_zone(),
                            workers=progress.workers_alive(db()))
 
 
@@ -156,7 +154,7 @@ def export_job(job_id: int):  # type: ignore[no-untyped-def]
 def export_progress(job_id: int):  # type: ignore[no-untyped-def]
     """The progress fragment htmx swaps in."""
     p, x = _own_export(job_id)
-    return render_template("privacy/_export_progress.html", p=p, x=x, tz=TZ,
+    return render_template("privacy/_export_progress.html", p=p, x=x, tz=regency_zone(),
                            workers=progress.workers_alive(db()))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 import psycopg
@@ -12,12 +11,10 @@ import psycopg
 from hadir_cloud.tpp.store import UnknownEmployeeError
 
 from ..cli_common import connect
+from ..settings import CloudSettings
 from . import store
 from .domain import Move, Place, Request, RequestError, approvers
 from .kinds import KindsError, KindSet, UnknownKindError, load_kinds, shipped_path
-
-#: the zone of --pada without one, and of "now" (the CLI is an operator's tool)
-DEFAULT_TZ = "Asia/Jakarta"
 
 
 def _connect(ctx: click.Context) -> psycopg.Connection:
@@ -33,13 +30,16 @@ def _kinds(ctx: click.Context) -> KindSet:
 
 
 def _at(value: datetime | None) -> datetime:
+    """--pada in the regency's zone (HADIR_TIMEZONE), or now."""
+    zone = CloudSettings().zone()
     if value is None:
-        return datetime.now(ZoneInfo(DEFAULT_TZ))
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(DEFAULT_TZ))
+        return datetime.now(zone)
+    return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
 _PADA = click.option("--pada", "pada", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d"]),
-                     help="Waktu setempat langkah ini (TTTT-BB-HHTjj:mm; bawaan: sekarang, WIB).")
+                     help="Waktu setempat langkah ini (TTTT-BB-HHTjj:mm; bawaan: sekarang; "
+                     "zona HADIR_TIMEZONE).")
 
 
 @click.group()

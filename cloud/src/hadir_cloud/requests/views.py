@@ -16,7 +16,6 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -32,7 +31,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import attachments
-from ..portal import db
+from ..portal import db, regency_zone
 from ..portal import files as files_in
 from ..portal.rbac import Role
 from ..privacy import web as privacy_web
@@ -47,7 +46,6 @@ from .kinds import Kind, KindSet, UnknownKindError, load_kinds, shipped_path
 bp = Blueprint("requests", __name__)
 #: attachments.owner_kind of a request's files
 OWNER = "permohonan"
-DEFAULT_TZ = "Asia/Jakarta"
 #: how a decision's button is named in the history
 MOVE_TEXT = {Move.UBAH: "diubah", Move.AJUKAN: "diajukan", Move.SETUJUI: "disetujui",
              Move.KEMBALIKAN: "dikembalikan", Move.TOLAK: "ditolak",
@@ -78,7 +76,7 @@ def kinds() -> KindSet:
 
 
 def _now(nip: str | None = None) -> datetime:
-    zone = store.zone_of(db(), nip) if nip else ZoneInfo(DEFAULT_TZ)
+    zone = store.zone_of(db(), nip) if nip else regency_zone()
     return datetime.now(zone)
 
 
