@@ -251,7 +251,7 @@ def start(stack: Stack, kiosks: list[DemoKiosk], screen_ports: list[int],
              "--mosquitto-acl", str(acl), "--password-file", str(kiosk_pw[k.device_id])], env)
         for other in kiosks:
             run([edge, "enroll", "--employee", other.employee_id, "--name", other.employee_name,
-                 str(other.photo)], kenv)
+                 "--consent-ref", f"DEMO-{other.employee_id}", str(other.photo)], kenv)
         print(f"• kiosk {k.device_id} di {k.office_name}: {k.employee_name} ({k.employee_id})")
     stack.broker.start()
     print("• broker MQTT:", stack.broker.url)

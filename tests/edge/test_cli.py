@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hadir_edge.cli import main
+from hadir_edge.consent import NOTICE_VERSION
 
 NIP = "198503122010012003"
 
@@ -70,11 +72,28 @@ def test_enroll_identify_checkin_status(cfg: Path, faces_dir: Path):
     r = CliRunner()
     assert r.invoke(main, ["check-config", "--config", str(cfg)]).exit_code == 0
     two = r.invoke(main, ["enroll", "--config", str(cfg), "--employee", "198503122010012003",
-                          str(faces_dir / "groups/two_people.jpg")])
+                          "--consent-ref", "FRM-1", str(faces_dir / "groups/two_people.jpg")])
     assert two.exit_code != 0 and "2 wajah" in two.output
+    # UU 27/2022: no face without the person's signed consent form
+    bare = r.invoke(main, ["enroll", "--config", str(cfg), "--employee", NIP,
+                           str(faces_dir / "obama/obama1.jpg")])
+    assert bare.exit_code != 0 and "persetujuan wajib" in bare.output
+    blank = r.invoke(main, ["enroll", "--config", str(cfg), "--employee", NIP,
+                            "--consent-ref", "  ", str(faces_dir / "obama/obama1.jpg")])
+    assert blank.exit_code != 0 and "persetujuan wajib" in blank.output
+    cfg_data = tomllib.loads(cfg.read_text())
+    data_dir = Path(cfg_data["data_dir"])
+    assert not (data_dir / "consents.json").exists()
+    # a good photo after a bad one: nothing of the first is kept either
+    half = r.invoke(main, ["enroll", "--config", str(cfg), "--employee", NIP, "--consent-ref",
+                           "FRM-1", str(faces_dir / "obama/obama1.jpg"),
+                           str(faces_dir / "groups/two_people.jpg")])
+    assert half.exit_code != 0 and not (data_dir / "consents.json").exists()
     ok = r.invoke(main, ["enroll", "--config", str(cfg), "--employee", NIP,
-                         str(faces_dir / "obama/obama1.jpg")])
+                         "--consent-ref", "FRM-2026-001", str(faces_dir / "obama/obama1.jpg")])
     assert ok.exit_code == 0, ok.output
+    consent = json.loads((data_dir / "consents.json").read_text())[NIP]
+    assert consent["reference"] == "FRM-2026-001" and consent["notice_version"] == NOTICE_VERSION
     who = r.invoke(main, ["identify", "--config", str(cfg), str(faces_dir / "obama/obama2.jpg")])
     assert who.exit_code == 0 and who.output.startswith("198503122010012003")
     stranger = r.invoke(main, ["identify", "--config", str(cfg), str(faces_dir / "biden/biden1.jpg")])
@@ -113,8 +132,8 @@ def test_checkin_goes_through_the_decision_like_the_screen(tmp_path: Path, faces
     still = faces_dir / "obama/obama2.jpg"
     live = write_cfg(tmp_path, still)  # liveness on (the default): a still photo cannot blink
     r = CliRunner()
-    assert r.invoke(main, ["enroll", "--config", str(live), "--employee", NIP,
-                           str(faces_dir / "obama/obama1.jpg")]).exit_code == 0
+    assert r.invoke(main, ["enroll", "--config", str(live), "--employee", NIP, "--consent-ref",
+                           "FRM-1", str(faces_dir / "obama/obama1.jpg")]).exit_code == 0
     code, result = checkin(live)
     assert code == 1 and result["status"] == "not_live", result
     near = write_cfg(tmp_path, still, "[face]\nmin_face_px = 1000", "besar")

@@ -33,7 +33,7 @@ def test_kiosk_commands_print_nothing_on_stderr(tmp_path: Path, faces_dir: Path)
     helped = run(str(BIN / "hadir-edge"), "--help")
     assert helped.returncode == 0 and helped.stderr == ""
     enrolled = run(str(BIN / "hadir-edge"), "enroll", "--config", str(cfg), "--employee", NIP,
-                   str(faces_dir / "obama/obama1.jpg"))
+                   "--consent-ref", "FRM-1", str(faces_dir / "obama/obama1.jpg"))
     assert enrolled.returncode == 0 and "1 foto didaftarkan" in enrolled.stdout
     assert enrolled.stderr == ""
     who = run(str(BIN / "hadir-edge"), "identify", "--config", str(cfg),

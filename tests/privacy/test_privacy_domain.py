@@ -71,3 +71,12 @@ def test_every_kind_action_place_and_state_has_its_words_on_pages_and_in_the_cli
     assert set(PLACE_TEXT) == set(d.ERASED_PLACES)
     assert set(STATE_TEXT) == set(d.KioskState) == set(d.KIOSK_STATE_TEXT)
     assert set(d.DEFAULT_DAYS) == set(d.MIN_DAYS) == set(d.RetentionKind)
+
+
+def test_the_kiosk_records_consent_to_the_same_notice_as_the_cloud():
+    """A kiosk enrolled by hand (`hadir-edge enroll --consent-ref`) names the notice version the
+    cloud shows; the edge cannot import the cloud, so the two constants are held equal here."""
+    from hadir_cloud.privacy.domain import NOTICE_VERSION as CLOUD
+    from hadir_edge.consent import NOTICE_VERSION as KIOSK
+
+    assert KIOSK == CLOUD

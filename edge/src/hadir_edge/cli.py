@@ -89,17 +89,27 @@ def pubkey(config_path: Path | None) -> None:
 @config_option
 @click.option("--employee", required=True, help="NIP (or other staff id) of the person.")
 @click.option("--name", help="Name shown on the screen.")
+@click.option("--consent-ref", "--persetujuan", "consent_ref",
+              help="Nomor formulir persetujuan biometrik yang ditandatangani pegawai (UU 27/2022); "
+              "wajib, dicatat di consents.json kiosk.")
 @click.argument("photos", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def enroll(config_path: Path | None, employee: str, name: str | None,
+def enroll(config_path: Path | None, employee: str, name: str | None, consent_ref: str | None,
            photos: tuple[Path, ...]) -> None:
-    """Enroll a person from photos with exactly one face each."""
+    """Enroll a person from photos with exactly one face each, with their recorded consent
+    (the kiosk's own gallery; the cloud's is `hadir-cloud gallery enroll`)."""
     from .camera.base import CameraError
     from .camera.files import load_rgb
+    from .consent import ConsentLog
 
     if not EMPLOYEE_ID_RE.match(employee):
         raise click.ClickException(f"id pegawai tidak valid: {employee!r}")
-    engine = _engine(_settings(config_path))
-    added = 0
+    settings = _settings(config_path)
+    consents = ConsentLog(settings.data_dir / "consents.json")
+    problem = consents.problem(consent_ref)
+    if problem:
+        raise click.ClickException(f"{problem}; wajah tidak didaftarkan")
+    engine = _engine(settings)
+    encodings = []  # every photo checked before anything is kept
     for photo in photos:
         try:
             enc, faces = engine.encode_single(load_rgb(photo))
@@ -108,9 +118,13 @@ def enroll(config_path: Path | None, employee: str, name: str | None,
         if enc is None:
             what = "tidak ada wajah" if faces == 0 else f"{faces} wajah (harus tepat satu)"
             raise click.ClickException(f"{photo}: {what}; foto tidak didaftarkan")
+        encodings.append(enc)
+    assert consent_ref is not None
+    consents.record(employee, consent_ref)  # before the face: never a face without its consent
+    for enc in encodings:
         engine.gallery.add(employee, enc, name)
-        added += 1
-    click.echo(f"{employee}: {added} foto didaftarkan (galeri {len(engine.gallery)} wajah)")
+    click.echo(f"{employee}: {len(encodings)} foto didaftarkan (galeri {len(engine.gallery)} "
+               f"wajah; persetujuan {consent_ref.strip()})")
 
 
 @main.command()
