@@ -115,8 +115,12 @@ def test_the_worker_collects_every_10_minutes_and_mails_at_seven(fresh_db: str, 
     assert tasks.notify_digest(context, at_seven) == 0 and inbox.messages == []
     monkeypatch.setenv("HADIR_SMTP_HOST", server.host)
     monkeypatch.setenv("HADIR_SMTP_PORT", str(server.port))
-    assert tasks.notify_digest(context, at_seven) == 2
-    assert tasks.notify_digest(context, at_seven) == 0  # retried: none twice
+    # the job runs hourly and sends in the regency's 07:00 hour only
+    assert tasks.notify_digest(context, at_seven - 3600) == 0 and inbox.messages == []
+    monkeypatch.setenv("HADIR_TIMEZONE", "Asia/Makassar")  # 07:00 WIB is 08:00 WITA
+    assert tasks.notify_digest(context, at_seven) == 0 and inbox.messages == []
+    assert tasks.notify_digest(context, at_seven - 3600) == 2  # 07:00 WITA
+    assert tasks.notify_digest(context, at_seven - 3600) == 0  # retried: none twice
     assert sorted(m["To"] for m in inbox.messages) == ["kasi@hadir.example",
                                                       "staf@hadir.example"]
 
@@ -138,6 +142,7 @@ def test_the_page_lists_notices_marks_them_read_and_keeps_the_address(fresh_db: 
     assert '<strong class="count">1</strong>' in header  # the missing LKH of 6 April
     page = client.get("/pemberitahuan").get_data(as_text=True)
     assert "LKH tanggal 06-04-2026 belum diisi" in page and 'class="unread"' in page
+    assert "Setiap pagi pukul 07.00 WIB ringkasannya" in page  # the regency's zone (WIB default)
     assert 'class="count"' not in client.get("/bulan-saya").get_data(as_text=True)
     assert 'name="telepon"' not in page and 'id="no-channels"' in page  # nothing configured
     bad = client.post("/pemberitahuan/pengaturan", data={"email": "bukan email"})

@@ -244,6 +244,10 @@ def defer_letter_sign(app: App, url: str, letter_id: int, actor: str) -> int:
     return job_id
 
 
+#: the hour of the day (the regency's zone) the daily digests go out
+DIGEST_HOUR = 7
+
+
 def _local_day(timestamp: int, settings: CloudSettings) -> date:
     """The job's day in the regency's zone (HADIR_TIMEZONE)."""
     return datetime.fromtimestamp(timestamp, settings.zone()).date()
@@ -270,13 +274,16 @@ def notify_collect(context: JobContext, timestamp: int) -> int:
 
 
 def notify_digest(context: JobContext, timestamp: int) -> int:
-    """Every day at 07:00 WIB: one digest per person on each of their channels (e-mail, the
-    webhook gateway), never twice, retried while a channel is away. Without HADIR_SMTP_HOST and
-    HADIR_NOTIFY_WEBHOOK_URL the notices stay in the portal."""
+    """Every day at 07:00 in the regency's zone (WIB, WITA or WIT): one digest per person on
+    each of their channels (e-mail, the webhook gateway), never twice, retried while a channel
+    is away. Without HADIR_SMTP_HOST and HADIR_NOTIFY_WEBHOOK_URL the notices stay in the
+    portal."""
     from ..notify import channels, store
     from ..settings import CloudSettings
 
     settings = CloudSettings()
+    if datetime.fromtimestamp(timestamp, settings.zone()).hour != DIGEST_HOUR:
+        return 0  # hourly: the digest goes in the regency's 07:00 hour (HADIR_TIMEZONE)
     ways = channels.from_settings(settings)
     if not ways:
         logger.info("no HADIR_SMTP_HOST or HADIR_NOTIFY_WEBHOOK_URL: digests stay in the portal")
@@ -349,8 +356,9 @@ def register(app: App) -> None:
     app.periodic(cron="*/10 * * * *", periodic_id="notify-collect")(
         app.task(name=f"{NAMESPACE}:notify_collect", pass_context=True, retry=False)(
             notify_collect))
-    # 00:00 UTC is 07:00 WIB; retried for an hour while the mail server is away
-    app.periodic(cron="0 0 * * *", periodic_id="notify-digest")(
+    # hourly, sending in the regency's 07:00 hour only (00:00 UTC for WIB, 23:00 for WITA,
+    # 22:00 for WIT); retried for an hour while the mail server is away
+    app.periodic(cron="0 * * * *", periodic_id="notify-digest")(
         app.task(name=f"{NAMESPACE}:notify_digest", pass_context=True,
                  retry=RetryStrategy(max_attempts=12, wait=300))(notify_digest))
     # subject exports, hourly retention, erasures' kiosk confirmations (privacy/jobs.py)
