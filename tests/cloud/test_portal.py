@@ -192,7 +192,7 @@ def test_today_is_the_regencys_day(fresh_db: str, monkeypatch, zone: str, shown:
                      "'in', %s, 'sdn-1')", (NIP, moment - timedelta(minutes=25)))
     monkeypatch.setenv("HADIR_DATABASE_URL", fresh_db)
     monkeypatch.setenv("HADIR_TIMEZONE", zone)
-    monkeypatch.setattr("hadir_cloud.portal.datetime", Frozen)
+    monkeypatch.setattr("hadir_cloud.settings.datetime", Frozen)
     client = create_app(CloudSettings(), SECRET_KEY="x" * 32, WTF_CSRF_ENABLED=False).test_client()
     html = client.post("/masuk", data={"username": "admin", "password": "kata-sandi-rahasia"},
                        follow_redirects=True).get_data(as_text=True)

@@ -75,7 +75,7 @@ def test_every_kind_action_place_and_state_has_its_words_on_pages_and_in_the_cli
 
 def test_the_kiosk_records_consent_to_the_same_notice_as_the_cloud():
     """A kiosk enrolled by hand (`hadir-edge enroll --consent-ref`) names the notice version the
-    cloud shows; the edge cannot import the cloud, so the two constants are held equal here."""
+    cloud shows: both take it from `hadir_protocol.consent` (the edge cannot import the cloud)."""
     from hadir_cloud.privacy.domain import NOTICE_VERSION as CLOUD
     from hadir_edge.consent import NOTICE_VERSION as KIOSK
 

@@ -1,6 +1,7 @@
 """Consents to biometric enrolment made on the kiosk itself (`hadir-edge enroll`).
 
-UU 27/2022: a face is enrolled only with the person's recorded consent. The cloud records
+UU 27/2022: a face is enrolled only with the person's recorded consent (the rule and the
+notice version are `hadir_protocol.consent`, as in the cloud). The cloud records
 consents in its database (`hadir_cloud.privacy`); a kiosk enrolled by hand (a standalone
 school, a test bench) keeps them here, one entry per person, next to its gallery.
 """
@@ -12,11 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hadir_protocol.consent import NOTICE_VERSION as NOTICE_VERSION
+from hadir_protocol.consent import reference_problem
 from hadir_protocol.files import write_durably
-
-#: the privacy notice the person was shown (the cloud's `privacy.domain.NOTICE_VERSION`)
-NOTICE_VERSION = "2026-1"
-MAX_REFERENCE = 200
 
 
 class ConsentLog:
@@ -34,13 +33,9 @@ class ConsentLog:
 
     @staticmethod
     def problem(reference: str | None) -> str | None:
-        """What is wrong with a consent reference, in Bahasa, or None."""
-        if reference is None or not reference.strip():
-            return ("nomor formulir persetujuan wajib diisi (--consent-ref: formulir persetujuan "
-                    "biometrik yang ditandatangani pegawai, UU 27/2022)")
-        if len(reference) > MAX_REFERENCE:
-            return f"nomor formulir persetujuan paling panjang {MAX_REFERENCE} karakter"
-        return None
+        """What is wrong with a consent reference (the cloud's rule), naming the option."""
+        problem = reference_problem(reference)
+        return f"{problem} — --consent-ref, UU 27/2022" if problem else None
 
     def record(self, employee_id: str, reference: str,
                now: datetime | None = None) -> None:

@@ -11,7 +11,6 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
 from ..portal import db, regency_zone
-from ..settings import ZONE_NAMES
 from .domain import KIND_TEXT
 from .views import settings
 
@@ -38,10 +37,8 @@ def _letter(where: str, value: str) -> dict[str, Any] | None:
 
 
 def _page(**values: Any) -> str:
-    """The verification page; times in the regency's zone, named as written (WIB, WITA, WIT)."""
-    zone = regency_zone()
-    return render_template("letters/verify.html", tz=zone, zone_name=ZONE_NAMES[zone.key],
-                           **values)
+    """The verification page; times in the regency's zone (named by `zone_name`)."""
+    return render_template("letters/verify.html", tz=regency_zone(), **values)
 
 
 def _check(pdf: bytes) -> tuple[Any, str]:

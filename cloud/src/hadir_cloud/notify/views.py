@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..portal import db, regency_zone
-from ..settings import ZONE_NAMES
 from . import store
 from .domain import CHANNEL_TEXT, CHANNELS, EMAIL, KIND_TEXT, WEBHOOK, Prefs
 
@@ -27,12 +26,6 @@ def _offered() -> list[str]:
     return [c for c in CHANNELS if have[c]]
 
 
-def _zone() -> dict[str, object]:
-    """The regency's zone for the page's times and its digest hour (07.00 WIB/WITA/WIT)."""
-    zone = regency_zone()
-    return {"tz": zone, "zone_name": ZONE_NAMES[zone.key]}
-
-
 @bp.get("/pemberitahuan", endpoint="index")
 def index():  # type: ignore[no-untyped-def]
     """The signed-in account's notices, newest first; opening the page marks them read."""
@@ -41,7 +34,7 @@ def index():  # type: ignore[no-untyped-def]
     store.mark_read(db(), current_user.username)
     return render_template("notify/index.html", rows=rows, prefs=p, errors={},
                            offered=_offered(), channel_text=CHANNEL_TEXT, kind_text=KIND_TEXT,
-                           **_zone())
+                           tz=regency_zone())
 
 
 @bp.post("/pemberitahuan/pengaturan", endpoint="prefs")
@@ -67,7 +60,7 @@ def prefs():  # type: ignore[no-untyped-def]
         rows = store.for_user(db(), current_user.username)
         return render_template("notify/index.html", rows=rows, prefs=p, errors=errors,
                                offered=_offered(), channel_text=CHANNEL_TEXT,
-                               kind_text=KIND_TEXT, **_zone()), 400
+                               kind_text=KIND_TEXT, tz=regency_zone()), 400
     store.set_prefs(db(), current_user.username, p)
     flash(_("Pengaturan pemberitahuan tersimpan."), "ok")
     return redirect(url_for("notify.index"))

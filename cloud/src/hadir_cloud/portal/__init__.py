@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
 from psycopg_pool import ConnectionPool
 
-from ..settings import CloudSettings
+from ..settings import ZONE_NAMES, CloudSettings
 from .i18n import babel, init_i18n  # noqa: F401 - `babel` kept importable from here
 from .rbac import PERMISSIONS, Principal, decide
 
@@ -96,7 +96,8 @@ def regency_zone() -> ZoneInfo:
 
 def regency_today() -> date:
     """Today in the regency's zone."""
-    return datetime.now(regency_zone()).date()
+    settings: CloudSettings = current_app.extensions["hadir_settings"]
+    return settings.today()
 
 
 def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask:
@@ -119,6 +120,11 @@ def create_app(settings: CloudSettings | None = None, **overrides: Any) -> Flask
     )
     app.config.update(overrides)
     app.extensions["hadir_settings"] = settings
+    zone_name = ZONE_NAMES[settings.timezone]
+
+    @app.context_processor
+    def _zone_name() -> dict[str, str]:
+        return {"zone_name": zone_name}  # WIB, WITA or WIT: the regency's (HADIR_TIMEZONE)
     if app.config.get("DB_POOL_SIZE", settings.portal_db_pool):
         app.extensions["hadir_pool"] = _Pools(
             app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE", settings.portal_db_pool))

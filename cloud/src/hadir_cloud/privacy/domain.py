@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-#: the privacy notice's version a consent is given against (change it when the notice changes)
-NOTICE_VERSION = "2026-1"
+# the notice's version a consent is given against, and the form number's rule: shared with the
+# kiosk's own enrolment (re-exported here for the pages, the notice and the tests)
+from hadir_protocol.consent import NOTICE_VERSION as NOTICE_VERSION
+from hadir_protocol.consent import reference_problem
+
 #: the regency key of the deployment's default retention
 DEFAULT_REGENCY = "*"
 
@@ -152,11 +155,8 @@ class Consent:
 
 def consent_problem(c: Consent) -> str | None:
     """What is wrong with a consent about to be recorded, in Bahasa, or None."""
-    if not c.reference.strip():
-        return ("nomor formulir persetujuan wajib diisi (formulir persetujuan biometrik yang "
-                "ditandatangani pegawai)")
-    if len(c.reference) > 200:
-        return "nomor formulir persetujuan paling panjang 200 karakter"
+    if (problem := reference_problem(c.reference)):
+        return problem
     if not c.recorded_by.strip():
         return "pencatat persetujuan wajib diisi"
     if not c.notice_version.strip():
