@@ -187,11 +187,21 @@ class Outbox:
     def mark_sent(self, seqs: Iterable[int]) -> None:
         """Record that these events went out now."""
         now = _now()
+        self._update_each("UPDATE events SET sent_at=?, attempts=attempts+1 WHERE seq=?",
+                          [(now, s) for s in seqs])
+
+    @_locked
+    def unsent(self, seqs: Iterable[int]) -> None:
+        """These events went out but nobody received them (the broker had no subscriber):
+        due again now, not after the ack timeout."""
+        self._update_each("UPDATE events SET sent_at=NULL WHERE seq=?", [(s,) for s in seqs])
+
+    def _update_each(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """One statement over `rows` in one transaction (the caller holds the lock)."""
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany("UPDATE events SET sent_at=?, attempts=attempts+1 WHERE seq=?",
-                             [(now, s) for s in seqs])
+            conn.executemany(sql, rows)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

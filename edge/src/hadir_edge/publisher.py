@@ -6,11 +6,20 @@ message; the kiosk forgets an event when the ingest's Ack (sent after its
 database commit) names it. What is not acked within `ack_timeout_s` goes again;
 the cloud dedupes on event_id. While the link is down nothing is published
 and nothing is dropped: the outbox is the queue.
+
+A PUBACK saying "no matching subscribers" means the broker dropped the message
+because no ingest was subscribed (after a broker restart Mosquitto 2.0 does not
+restore the ingest's shared subscription until the ingest reconnects): those
+events are due again at once, not after the ack timeout; until a message is
+heard again one event at a time goes out (a probe, not the backlog): every
+0.5 s for the first 10 s (a restarted broker: the ingest is back within
+seconds), then with a doubling wait up to the ack timeout (an ingest that is down).
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +43,19 @@ logger = logging.getLogger(__name__)
 
 #: A batch stays well under the cloud's (and the broker's) message limit, photos and all.
 BATCH_BYTES = MAX_MESSAGE_BYTES - 64 * 1024
+#: MQTT 5 PUBACK reason: the broker accepted the message and gave it to nobody.
+NO_MATCHING_SUBSCRIBERS = 0x10
+#: while nobody receives check-ins: a probe every PROBE_QUICK_S for the first PROBE_QUICK_FOR_S,
+#: then a doubling wait up to the ack timeout
+PROBE_QUICK_S = 0.5
+PROBE_QUICK_FOR_S = 10.0
+
+
+def probe_wait(silent_for_s: float, previous_s: float | None, ack_timeout_s: float) -> float:
+    """How long to wait before the next probe, `silent_for_s` into a silence."""
+    if silent_for_s < PROBE_QUICK_FOR_S or previous_s is None:
+        return min(PROBE_QUICK_S, ack_timeout_s)
+    return min(previous_s * 2, ack_timeout_s)
 
 
 def chunks(due: list[Pending], most: int, max_bytes: int) -> list[list[Pending]]:
@@ -69,6 +91,12 @@ class Publisher:
         self.last_connected_at: datetime | None = None
         self.connect_failures = 0  # attempts that found no broker since the last connection
         self.routes: list[tuple[str, Callable[[mqtt.MQTTMessage], None]]] = []
+        self.unheard = 0  # events the broker gave to nobody (sent again soon; seen in logs)
+        # PUBACKs (mid, reason) from paho's thread to the pump, which alone knows the mids' events
+        self._pubacks: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
+        self._mids: dict[int, list[int]] = {}  # message id → the events it carried (the pump's)
+        self._unheard_wait: float | None = None  # set while nobody is receiving check-ins
+        self._unheard_since = self._probe_at = 0.0  # then: since when; the next probe's time
         self.client = self._make_client()
         self._thread: threading.Thread | None = None
 
@@ -85,6 +113,7 @@ class Publisher:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_connect_fail = self._on_connect_fail
+        client.on_publish = self._on_publish
         # paho doubles its wait after each failed attempt; capped low, so that after a week
         # offline the drain starts within seconds of the link returning, not minutes
         client.reconnect_delay_set(0.5, self.cfg.reconnect_max_s)
@@ -114,6 +143,45 @@ class Publisher:
         self.connected.clear()
         if not self.stop_event.is_set():
             logger.warning("link down (%s); events stay in the outbox", reason_code)
+
+    def _on_publish(self, client, userdata, mid, reason_code, properties):  # type: ignore[no-untyped-def]
+        # paho's thread, holding paho's message lock: only hand the answer to the pump
+        self._pubacks.put((mid, reason_code.value))
+        if reason_code.value == NO_MATCHING_SUBSCRIBERS or self._unheard_wait is not None:
+            self.wake.set()
+
+    def _settle_pubacks(self) -> None:
+        """Events in messages the broker gave to nobody are due again (the pump's thread); while
+        nobody listens, the next probe waits `probe_wait`."""
+        again: list[int] = []
+        heard = self._unheard_wait is None
+        while True:
+            try:
+                mid, code = self._pubacks.get_nowait()
+            except queue.Empty:
+                break
+            seqs = self._mids.pop(mid, None)
+            if seqs is None:
+                continue  # a status or reply, or a message from before a restart
+            heard = code != NO_MATCHING_SUBSCRIBERS
+            if not heard:
+                again += seqs
+        if again:
+            self.outbox.unsent(again)
+            self.unheard += len(again)
+        if heard:
+            self._unheard_wait = None
+        elif again:
+            now = time.monotonic()
+            if self._unheard_wait is None:
+                logger.warning("the broker has no subscriber for check-ins (the cloud's ingest is "
+                               "not connected); one event goes at a time until it is heard")
+                self._unheard_since = now
+            wait = probe_wait(now - self._unheard_since, self._unheard_wait, self.cfg.ack_timeout_s)
+            self._unheard_wait = wait
+            self._probe_at = now + wait
+        while len(self._mids) > 4 * self.cfg.window:  # answers that never came (a lost session)
+            self._mids.pop(next(iter(self._mids)))
 
     def route(self, topic_filter: str, handler: Callable[[mqtt.MQTTMessage], None]) -> None:
         """Deliver messages on `topic_filter` (config, gallery, commands) to `handler`."""
@@ -180,11 +248,20 @@ class Publisher:
             self.wake.wait(0.5)
 
     def send_due(self) -> int:
-        """Publish what is due, within the in-flight window; returns events sent."""
-        room = self.cfg.window * self.cfg.batch_max - self.outbox.in_flight(self.cfg.ack_timeout_s)
+        """Publish what is due, within the in-flight window; returns events sent.
+
+        While nobody receives check-ins one event goes at a time: a probe, not the backlog.
+        """
+        self._settle_pubacks()
+        most = self.cfg.window * self.cfg.batch_max
+        if self._unheard_wait is not None:
+            if time.monotonic() < self._probe_at:
+                return 0
+            most = 1
+        room = most - self.outbox.in_flight(self.cfg.ack_timeout_s)
         if room <= 0:
             return 0
-        due = self.outbox.due(self.cfg.ack_timeout_s, min(room, self.cfg.window * self.cfg.batch_max))
+        due = self.outbox.due(self.cfg.ack_timeout_s, room)
         sent = 0
         for chunk in chunks(due, self.cfg.batch_max, BATCH_BYTES):
             if len(chunk) == 1:
@@ -194,6 +271,7 @@ class Publisher:
             info = self.client.publish(topics.checkin(self.device_id), payload, qos=1)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 break  # link dropped mid-drain; what was not sent stays due
+            self._mids[info.mid] = [p.seq for p in chunk]
             self.outbox.mark_sent(p.seq for p in chunk)
             sent += len(chunk)
         return sent
