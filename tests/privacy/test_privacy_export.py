@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import psycopg
@@ -56,8 +57,8 @@ def test_an_employee_s_zip_holds_their_data_and_nobody_else_s(fresh_db: str):
         _person(conn, BUDI, 4, 2)
         _person(conn, SARI, 3, 3)  # same unit and office as Rina
         steps: list[int] = []
-        name, data = export.build(conn, RINA, template_keys(), started=steps.append,
-                                  advanced=steps.append)
+        name, data = export.build(conn, RINA, template_keys(), ZoneInfo("Asia/Makassar"),
+                                  started=steps.append, advanced=steps.append)
     assert name.startswith(f"data-pribadi-{RINA}-") and name.endswith(".zip")
     assert steps[0] == 5 + 3 and sum(steps[1:]) == steps[0]  # the progress adds up
     z = zipfile.ZipFile(io.BytesIO(data))
@@ -86,14 +87,15 @@ def test_an_employee_s_zip_holds_their_data_and_nobody_else_s(fresh_db: str):
     personal = json.loads(files["data-pribadi.json"])
     assert personal["pegawai"]["name"] == "Rina Marlina"
     assert [c["reference"] for c in personal["persetujuan_biometrik"]] == [f"FRM-{RINA}"]
-    assert "BACA-SAYA.txt" in files and json.loads(files["karantina.json"]) == []
+    assert json.loads(files["karantina.json"]) == []
+    assert " WITA" in files["BACA-SAYA.txt"].decode()  # made at, in the regency's zone
 
 
 def test_a_photo_past_its_retention_is_named_as_gone(fresh_db: str):
     seed(fresh_db)
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         checkin(conn, RINA, datetime.now(UTC), photo=None)
-        _name, data = export.build(conn, RINA, None)
+        _name, data = export.build(conn, RINA, None, ZoneInfo("Asia/Jakarta"))
     z = zipfile.ZipFile(io.BytesIO(data))
     (row,) = csv.DictReader(io.StringIO(z.read("presensi.csv").decode()))
     assert row["foto"] == export.PHOTO_GONE

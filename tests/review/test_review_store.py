@@ -102,15 +102,25 @@ def test_a_double_submit_is_one_move_and_every_move_is_recorded(october):
 def test_the_queue_is_scoped_oldest_first_and_leaves_out_one_s_own(october):
     conn, came, left = october
     earlier = add_nip_checkin(conn, SARI, date(2026, 10, 6), "07:40")
-    assert [r["event_id"] for r in store.pending(conn, None, None)] == [earlier, came, left]
-    assert [r["event_id"] for r in store.pending(conn, ["BKPSDM"], SARI)] == [came, left]
-    assert store.pending(conn, ["DISDIK"], None) == []
+    assert [r["event_id"] for r in store.pending(conn, None, None, "Asia/Jakarta")] == [earlier, came, left]
+    assert [r["event_id"] for r in store.pending(conn, ["BKPSDM"], SARI, "Asia/Jakarta")] == [came, left]
+    assert store.pending(conn, ["DISDIK"], None, "Asia/Jakarta") == []
     assert store.count_pending(conn, ["BKPSDM"], SARI) == 2
     store.record(conn, came, Decision.REJECTED, "bukan orangnya", "kaban")
     assert store.count_pending(conn, ["BKPSDM"], SARI) == 1
-    decided = store.decided(conn, ["BKPSDM"], SARI, Decision.REJECTED)
+    decided = store.decided(conn, ["BKPSDM"], SARI, "Asia/Jakarta", Decision.REJECTED)
     assert [(r["event_id"], r["note"]) for r in decided] == [(came, "bukan orangnya")]
-    assert store.decided(conn, ["BKPSDM"], SARI, Decision.ACCEPTED) == []
+    assert store.decided(conn, ["BKPSDM"], SARI, "Asia/Jakarta", Decision.ACCEPTED) == []
+
+
+def test_a_check_in_with_no_office_is_shown_in_the_regency_s_zone(october):
+    conn, came, left = october
+    assert store.item(conn, came, "Asia/Makassar")["tz"] == "Asia/Jakarta"  # its office's zone
+    conn.execute("UPDATE checkins SET office_id = NULL WHERE event_id = %s", (came,))
+    conn.execute("UPDATE devices SET office_id = NULL WHERE id = 'kiosk-1'")
+    assert store.item(conn, came, "Asia/Makassar")["tz"] == "Asia/Makassar"
+    zones = {r["event_id"]: r["tz"] for r in store.pending(conn, None, None, "Asia/Jayapura")}
+    assert zones == {came: "Asia/Jayapura", left: "Asia/Jakarta"}  # left has its own office
 
 
 def test_a_decision_bumps_the_data_versions_and_the_cached_recap_follows(october):

@@ -210,7 +210,7 @@ def run_letter_sign(url: str, job_id: int, letter_id: int, actor: str) -> dict[s
             rules = (load_rules(settings.letters_rules_file) if settings.letters_rules_file
                      else shipped())
             with psycopg.connect(url, autocommit=True) as conn:
-                at = datetime.now(requests_store.zone_of(conn, actor))
+                at = datetime.now(requests_store.zone_of(conn, actor, settings.zone()))
                 signed = letters_store.sign(conn, rules, port_from_settings(settings),
                                             load_kinds(shipped_path()), letter_id, actor, at,
                                             settings.portal_base_url)

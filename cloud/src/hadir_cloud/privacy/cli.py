@@ -265,7 +265,7 @@ def export_cmd(employee: str, out: Path, by: str | None) -> None:
     except SettingsError:
         keys = None
     with _connect() as conn:
-        filename, data = build(conn, employee, keys)
+        filename, data = build(conn, employee, keys, from_environment().zone())
         audit.record(conn, audit.cli_actor(by), AuditAction.EXPORT_DOWNLOAD, employee,
                      {"berkas": filename, "ukuran": len(data)}, audit.cli_origin())
     out.write_bytes(data)

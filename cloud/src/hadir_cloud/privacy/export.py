@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from ..settings import ZONE_NAMES
 from .keys import KeyService, Sealed, TemplateKeyError, open_sealed
 
 README = """Data pribadi Anda di Hadir
@@ -57,17 +58,17 @@ def _rows(conn: psycopg.Connection, sql: str, *args: object) -> list[dict[str, A
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def _checkins(conn: psycopg.Connection, nip: str, z: zipfile.ZipFile,
+def _checkins(conn: psycopg.Connection, nip: str, z: zipfile.ZipFile, zone: ZoneInfo,
               tick: Callable[[], None]) -> int:
     """presensi.csv and the photos still kept; how many check-ins."""
     cur = conn.execute(
-        "SELECT c.event_id, c.captured_at, coalesce(o.tz, 'Asia/Jakarta'), c.kind, c.device_id, "
+        "SELECT c.event_id, c.captured_at, coalesce(o.tz, %s), c.kind, c.device_id, "
         "o.name, c.method, c.face_distance, c.face_threshold, c.liveness_method, "
         "c.liveness_passed, c.gps_fix, c.lat, c.lon, c.accuracy_m, c.geofence_inside, "
         "c.distance_m, c.review_required, c.photo FROM checkins c "
         "LEFT JOIN devices d ON d.id = c.device_id "
         "LEFT JOIN offices o ON o.id = coalesce(c.office_id, d.office_id) "
-        "WHERE c.employee_id = %s ORDER BY c.captured_at", (nip,))
+        "WHERE c.employee_id = %s ORDER BY c.captured_at", (zone.key, nip))
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["event_id", "waktu_utc", "waktu_lokal", "zona_waktu", "jenis", "kiosk", "kantor",
@@ -198,7 +199,7 @@ def _personal(conn: psycopg.Connection, nip: str, made: datetime) -> dict[str, A
             "persetujuan_biometrik": consents}
 
 
-def build(conn: psycopg.Connection, nip: str, keys: KeyService | None,
+def build(conn: psycopg.Connection, nip: str, keys: KeyService | None, zone: ZoneInfo,
           started: Callable[[int], None] = lambda total: None,
           advanced: Callable[[int], None] = lambda n: None) -> tuple[str, bytes]:
     """The person's ZIP: (file name, bytes). `started(total)` once (check-ins + 3 sections),
@@ -219,10 +220,10 @@ def build(conn: psycopg.Connection, nip: str, keys: KeyService | None,
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("BACA-SAYA.txt", README.format(made=made.astimezone(
-            ZoneInfo("Asia/Jakarta")).strftime("%d-%m-%Y %H:%M WIB"), nip=nip))
+        made_local = made.astimezone(zone).strftime("%d-%m-%Y %H:%M ") + ZONE_NAMES[zone.key]
+        z.writestr("BACA-SAYA.txt", README.format(made=made_local, nip=nip))
         z.writestr("data-pribadi.json", _json(_personal(conn, nip, made)))
-        _checkins(conn, nip, z, tick)
+        _checkins(conn, nip, z, zone, tick)
         _quarantine_and_reviews(conn, nip, z)
         tick()
         _requests_and_lkh(conn, nip, z)

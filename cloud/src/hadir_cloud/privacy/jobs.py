@@ -11,7 +11,7 @@ import psycopg
 from procrastinate import App, JobContext
 
 from ..jobs import progress
-from ..settings import SettingsError
+from ..settings import SettingsError, from_environment
 from . import audit, erasure, export, retention
 from . import store as privacy_store
 from .domain import AuditAction
@@ -58,7 +58,7 @@ def _run_export(url: str, reporter: psycopg.Connection, job_id: int, nip: str
         with conn.transaction():  # one snapshot of the person's data
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             filename, data = export.build(
-                conn, nip, keys,
+                conn, nip, keys, from_environment().zone(),
                 started=lambda total: progress.start(reporter, job_id, EXPORT_KIND,
                                                      export_label(nip), total),
                 advanced=lambda n: progress.advance(reporter, job_id, n))

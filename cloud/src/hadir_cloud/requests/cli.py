@@ -184,7 +184,7 @@ def daftar(ctx: click.Context, nip: str | None, untuk: str | None, riwayat: bool
         for r in reqs:
             click.echo(_show(r, day, conn))
             if riwayat:
-                zone = store.zone_of(conn, r.nip)
+                zone = store.zone_of(conn, r.nip, CloudSettings().zone())
                 for e in r.events:
                     step = "" if e.step is None else f" langkah {e.step + 1}"
                     note = f": {e.note}" if e.note else ""

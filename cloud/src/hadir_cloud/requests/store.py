@@ -289,8 +289,9 @@ def inbox(conn: psycopg.Connection, nip: str, day: date) -> list[Request]:
     return [r for r in waiting(conn) if nip in approvers(r, day, org)]
 
 
-def zone_of(conn: psycopg.Connection, nip: str) -> ZoneInfo:
-    """The time zone of the employee's office (times of their requests are shown in it)."""
+def zone_of(conn: psycopg.Connection, nip: str, regency: ZoneInfo) -> ZoneInfo:
+    """The time zone of the employee's office (times of their requests are shown in it); the
+    regency's zone for someone with no office."""
     row = conn.execute("SELECT o.tz FROM employees e JOIN offices o ON o.id = e.office_id "
                        "WHERE e.nip = %s", (nip,)).fetchone()
-    return ZoneInfo(row[0] if row else "Asia/Jakarta")
+    return ZoneInfo(row[0]) if row else regency

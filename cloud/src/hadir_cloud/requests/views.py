@@ -76,7 +76,7 @@ def kinds() -> KindSet:
 
 
 def _now(nip: str | None = None) -> datetime:
-    zone = store.zone_of(db(), nip) if nip else regency_zone()
+    zone = store.zone_of(db(), nip, regency_zone()) if nip else regency_zone()
     return datetime.now(zone)
 
 
@@ -336,7 +336,7 @@ def show(request_id: str):  # type: ignore[no-untyped-def]
     if not _may_see(req, day):
         abort(403)
     (row,) = _rows([req], day)
-    zone = store.zone_of(db(), req.nip)
+    zone = store.zone_of(db(), req.nip, regency_zone())
     mine = _my_nip() == req.nip
     can_decide = (not mine and _is_approver() and _my_nip() in row.waiting_for)
     return render_template("requests/show.html", row=row, names=_names([row]), zone=zone,

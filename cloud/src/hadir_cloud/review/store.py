@@ -16,7 +16,6 @@ from .domain import Decision, Move, State, decide
 
 #: items on one page of the queue or the history
 PAGE_SIZE = 50
-DEFAULT_TZ = "Asia/Jakarta"
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,9 @@ _DECIDED = (" AND r.event_id IS NOT NULL"
             " AND (%(decision)s::text IS NULL OR r.decision = %(decision)s)")
 
 
-def _scope_args(units: Sequence[str] | None, me: str | None) -> dict[str, Any]:
-    return {"tz": DEFAULT_TZ, "units": None if units is None else list(units), "me": me}
+def _scope_args(units: Sequence[str] | None, me: str | None,
+                tz: str | None = None) -> dict[str, Any]:
+    return {"tz": tz, "units": None if units is None else list(units), "me": me}
 
 
 def _dicts(cur: psycopg.Cursor[Any]) -> list[dict[str, Any]]:
@@ -66,13 +66,14 @@ def _dicts(cur: psycopg.Cursor[Any]) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def pending(conn: psycopg.Connection, units: Sequence[str] | None, me: str | None,
+def pending(conn: psycopg.Connection, units: Sequence[str] | None, me: str | None, tz: str,
             page: int = 1) -> list[dict[str, Any]]:
     """The pending NIP check-ins of people of `units` (None: everyone's), not `me`'s own,
-    oldest first: page `page` (PAGE_SIZE a page, one more to tell there is a next)."""
+    oldest first: page `page` (PAGE_SIZE a page, one more to tell there is a next). Times are
+    in the office's zone, or `tz` (the regency's) where no office is known."""
     cur = conn.execute(_ITEM + _PENDING + " ORDER BY c.captured_at, c.event_id "
                        "LIMIT %(limit)s OFFSET %(offset)s",
-                       {**_scope_args(units, me), "limit": PAGE_SIZE + 1,
+                       {**_scope_args(units, me, tz), "limit": PAGE_SIZE + 1,
                         "offset": (page - 1) * PAGE_SIZE})
     return _dicts(cur)
 
@@ -84,21 +85,21 @@ def count_pending(conn: psycopg.Connection, units: Sequence[str] | None, me: str
     return int(row[0]) if row else 0
 
 
-def decided(conn: psycopg.Connection, units: Sequence[str] | None, me: str | None,
+def decided(conn: psycopg.Connection, units: Sequence[str] | None, me: str | None, tz: str,
             decision: Decision | None, page: int = 1) -> list[dict[str, Any]]:
     """The decided NIP check-ins in scope, the latest decision first (PAGE_SIZE + 1 rows)."""
     cur = conn.execute(_ITEM + _DECIDED + " ORDER BY r.decided_at DESC, c.event_id "
                        "LIMIT %(limit)s OFFSET %(offset)s",
-                       {**_scope_args(units, me), "limit": PAGE_SIZE + 1,
+                       {**_scope_args(units, me, tz), "limit": PAGE_SIZE + 1,
                         "decision": None if decision is None else decision.value,
                         "offset": (page - 1) * PAGE_SIZE})
     return _dicts(cur)
 
 
-def item(conn: psycopg.Connection, event_id: UUID) -> dict[str, Any] | None:
+def item(conn: psycopg.Connection, event_id: UUID, tz: str) -> dict[str, Any] | None:
     """One NIP check-in as the queue shows it (pending or decided); None when there is none."""
     cur = conn.execute(_ITEM + " AND c.event_id = %(eid)s",
-                       {**_scope_args(None, None), "eid": event_id})
+                       {**_scope_args(None, None, tz), "eid": event_id})
     rows = _dicts(cur)
     return rows[0] if rows else None
 

@@ -25,7 +25,7 @@ from flask_babel import format_decimal, pgettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..portal import db
+from ..portal import db, regency_zone
 from ..privacy import web as privacy_web
 from ..privacy.domain import AuditAction
 from ..users import unit_subtree
@@ -83,7 +83,7 @@ def _texts() -> dict[str, str]:
 def _queue_page(errors: dict[UUID, str], status: int = 200) -> tuple[str, int]:
     page = _page()
     units, me = _units(), current_user.principal.nip
-    rows = store.pending(db(), units, me, page)
+    rows = store.pending(db(), units, me, regency_zone().key, page)
     more = len(rows) > store.PAGE_SIZE
     total = store.count_pending(db(), units, me)
     return render_template("review/queue.html", rows=_present(rows[:store.PAGE_SIZE]),
@@ -98,7 +98,8 @@ def _history_page(errors: dict[UUID, str], status: int = 200) -> tuple[str, int]
     except ValueError:
         abort(400, _("Saringan keputusan tidak dikenal."))
     page = _page()
-    rows = store.decided(db(), _units(), current_user.principal.nip, decision, page)
+    rows = store.decided(db(), _units(), current_user.principal.nip, regency_zone().key,
+                         decision, page)
     more = len(rows) > store.PAGE_SIZE
     return render_template("review/history.html", rows=_present(rows[:store.PAGE_SIZE]),
                            decision=raw, page=page, more=more, t=_texts(), errors=errors,
@@ -161,7 +162,7 @@ def decide(event_id: UUID):  # type: ignore[no-untyped-def]
                 _("Check-in ditolak: hari itu tidak dihitung hadir dari check-in ini."))
     from_history = request.args.get("dari") == "riwayat"
     if request.headers.get("HX-Request") == "true":
-        row = store.item(conn, event_id)
+        row = store.item(conn, event_id, regency_zone().key)
         assert row is not None  # the target exists
         # the queue's count follows (htmx swaps it out of band)
         total = None if from_history else store.count_pending(conn, units, who.nip)
