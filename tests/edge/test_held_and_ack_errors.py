@@ -76,6 +76,13 @@ def test_an_outbox_of_the_previous_version_is_upgraded_in_place(tmp_path: Path):
     assert [p.seq for p in box.due(0.0, 10)] == [1]
 
 
+def read_only(box: Outbox, on: bool) -> None:
+    """Break (or mend) the outbox's disk, between the pump's and paho's transactions: the
+    connection is shared, and a PRAGMA in the middle of the pump's write confuses both."""
+    with box._lock:
+        box.db.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
+
+
 def test_the_mqtt_thread_survives_an_ack_it_cannot_apply(tmp_path: Path, broker: Mosquitto):
     """Regression: a SQLite error while applying an ack ended paho's thread silently; the kiosk
     stopped syncing and nothing noticed."""
@@ -94,13 +101,13 @@ def test_the_mqtt_thread_survives_an_ack_it_cannot_apply(tmp_path: Path, broker:
             msg = Ack(results=[AckItem(event_id=ev["event_id"], status=AckStatus.STORED)])
             cloud.publish(topics.ack(DEV), encode(msg), qos=1).wait_for_publish(5)
 
-        box.db.execute("PRAGMA query_only = ON")  # every write now fails like a broken disk
+        read_only(box, True)  # every write now fails like a broken disk
         ack(a)
         deadline = time.monotonic() + 10
         while pub.ack_errors == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert pub.ack_errors == 1 and box.depth() == 2  # nothing lost: a goes again
-        box.db.execute("PRAGMA query_only = OFF")
+        read_only(box, False)
         ack(b)
         deadline = time.monotonic() + 10
         while box.depth() != 1 and time.monotonic() < deadline:
