@@ -91,7 +91,7 @@ class Publisher:
         self.last_connected_at: datetime | None = None
         self.connect_failures = 0  # attempts that found no broker since the last connection
         self.routes: list[tuple[str, Callable[[mqtt.MQTTMessage], None]]] = []
-        self.unheard = 0  # events the broker gave to nobody (sent again soon; seen in logs)
+        self.unheard = 0  # events the broker gave to nobody since the start (each went again)
         # PUBACKs (mid, reason) from paho's thread to the pump, which alone knows the mids' events
         self._pubacks: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
         self._mids: dict[int, list[int]] = {}  # message id → the events it carried (the pump's)

@@ -177,6 +177,7 @@ def daftar(ctx: click.Context, nip: str | None, untuk: str | None, riwayat: bool
     if (nip is None) == (untuk is None):
         raise click.ClickException("pilih salah satu: --nip atau --untuk")
     day = _at(pada).date()
+    regency = CloudSettings().zone()
     with _connect(ctx) as conn:
         reqs = store.requests_of(conn, nip) if nip else store.inbox(conn, untuk or "", day)
         if untuk is not None:
@@ -184,7 +185,7 @@ def daftar(ctx: click.Context, nip: str | None, untuk: str | None, riwayat: bool
         for r in reqs:
             click.echo(_show(r, day, conn))
             if riwayat:
-                zone = store.zone_of(conn, r.nip, CloudSettings().zone())
+                zone = store.zone_of(conn, r.nip, regency)
                 for e in r.events:
                     step = "" if e.step is None else f" langkah {e.step + 1}"
                     note = f": {e.note}" if e.note else ""
